@@ -128,6 +128,7 @@ def check_fact_rows(ctx: Context, name: str) -> list[DataError]:
     col = {n: i for i, n in enumerate(res.field_names, 1)}
     checked = [f.name for f in res.fields if f.checked]
     problems = []
+    unreadable: set[str] = set()
     for r in parsed.records:
         v, line = r.values, r.line
         source = ctx.sources.get(v["source_id"])
@@ -140,7 +141,12 @@ def check_fact_rows(ctx: Context, name: str) -> list[DataError]:
         elif source is not None and v["quote"] is not None:
             where = source["path"] if source["kind"] == "seed" else NOTES
             text = ctx.text(where) if where else None
-            if text is not None and not pv.quote_in_text(quote, text):
+            if text is None:
+                if where not in unreadable:    # say it once per table, not once per row
+                    unreadable.add(where)
+                    problems.append(DataError(shown, f"quote: cannot be checked, {where!r} is missing "
+                                              "or unreadable", line, col["quote"]))
+            elif not pv.quote_in_text(quote, text):
                 problems.append(DataError(shown, f"quote: not found in {where}: {quote[:60]!r}",
                                           line, col["quote"]))
         keys = derivation_keys(v.get("derivation"))
