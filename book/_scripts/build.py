@@ -1,0 +1,184 @@
+"""Build the book: execute the notebooks whose inputs changed, write the
+figure files, data downloads and Vega script, then run Jupyter Book (strict).
+
+A notebook's inputs are its code cells, the data tables it loads, the
+source registry, schema and seeds that every load is verified against, the
+helpers package and CITATION.cff. Their hash is kept in the notebook's
+metadata (``xev.inputs``); a notebook whose hash differs is re-executed, so a
+change in data/ or helpers/ can never leave a stale output behind. (Jupyter
+Book's own cache keys on cell code only, so it is switched off.)
+
+    python book/_scripts/build.py            # execute stale notebooks, build HTML
+    python book/_scripts/build.py --execute  # only execute stale notebooks
+    python book/_scripts/build.py --status   # list stale notebooks, exit 1 if any
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+BOOK = Path(__file__).resolve().parent.parent
+ROOT = BOOK.parent
+STATIC = BOOK / "_static"
+BUILD = BOOK / "_build"
+LOAD = re.compile(r"""load_table\(\s*["']([a-z_]+)["']""")
+ALL_TABLES = re.compile(r"list_tables\(|verify\(")
+FIGURE = re.compile(r'<div class="xev-figure" data-figure="([a-z0-9-]+)">.*?'
+                    r'<script type="application/json" id="xev-\1-spec">(.*?)</script>', re.S)
+
+
+def notebooks() -> list[Path]:
+    return sorted(p for p in BOOK.glob("*.ipynb"))
+
+
+def _code(nb: dict) -> str:
+    return "\n# ---- cell ----\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+
+
+def tables_loaded(nb: dict) -> list[str]:
+    code = _code(nb)
+    if ALL_TABLES.search(code):
+        return sorted(p.stem for p in (ROOT / "data").glob("*.csv"))
+    return sorted(set(LOAD.findall(code)) | {"sources"})
+
+
+def input_files(nb: dict) -> list[Path]:
+    files = [ROOT / "data" / f"{t}.csv" for t in tables_loaded(nb)]
+    files += [ROOT / "data" / "datapackage.json", ROOT / "CITATION.cff"]
+    files += sorted((ROOT / "seeds").rglob("*.txt")) + sorted((ROOT / "seeds" / "research").glob("*.md"))
+    files += sorted((ROOT / "helpers").glob("*.py"))
+    return files
+
+
+def inputs_hash(nb: dict) -> str:
+    h = hashlib.sha256(_code(nb).encode())
+    for f in input_files(nb):
+        h.update(str(f.relative_to(ROOT)).encode() + b"\0")
+        h.update(f.read_bytes() if f.exists() else b"<missing>")
+    return h.hexdigest()
+
+
+def stale(path: Path) -> bool:
+    nb = json.loads(path.read_text("utf-8"))
+    return nb.get("metadata", {}).get("xev", {}).get("inputs") != inputs_hash(nb)
+
+
+def execute(path: Path) -> float:
+    """Run the notebook top to bottom in place; fail loudly on any error."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    start = time.perf_counter()
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
+                            resources={"metadata": {"path": str(BOOK)}})
+    client.execute()
+    nb.metadata["xev"] = {"inputs": inputs_hash(nb), "tables": tables_loaded(nb)}
+    nbformat.write(nb, path)
+    return time.perf_counter() - start
+
+
+def execute_stale(jobs: int, force: bool = False, only: list[str] | None = None) -> list[Path]:
+    todo = [p for p in notebooks() if (force or stale(p)) and (not only or p.name in only)]
+    if not todo:
+        print("notebooks: all outputs current, nothing to execute")
+        return []
+    print(f"notebooks: executing {len(todo)} of {len(notebooks())} ({jobs} at a time)")
+    failed = []
+
+    def run(p):
+        try:
+            print(f"  {p.name}: {execute(p):.1f} s", flush=True)
+        except Exception as e:  # report every failure, then stop the build
+            failed.append(p)
+            print(f"  {p.name}: FAILED\n{e}", flush=True)
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        list(pool.map(run, todo))
+    if failed:
+        sys.exit(f"execution failed: {', '.join(p.name for p in failed)}")
+    return todo
+
+
+def write_assets() -> None:
+    """Figure SVG/PNG files, table downloads and the Vega script, under _static/."""
+    sys.path.insert(0, str(ROOT))
+    from helpers import charts
+
+    vega = STATIC / "vega" / "vega-bundle.js"
+    stamp = f"// vega-lite {charts.VEGALITE} bundle written by book/_scripts/build.py\n"
+    if not vega.exists() or not vega.read_text("utf-8").startswith(stamp):
+        vega.parent.mkdir(parents=True, exist_ok=True)
+        vega.write_text(stamp + charts.javascript_bundle(), "utf-8")
+
+    figures = STATIC / "figures"
+    cache_file = BUILD / "figure-specs.json"
+    cache = json.loads(cache_file.read_text()) if cache_file.exists() else {}
+    seen: dict[str, str] = {}
+    for path in notebooks():
+        text = path.read_text("utf-8")
+        for cell in json.loads(text)["cells"]:
+            for out in cell.get("outputs", []):
+                # glue(..., display=False) stores the bundle under a papermill.record/ prefix
+                html = "".join("".join(v) for k, v in out.get("data", {}).items() if k.endswith("text/html"))
+                for name, spec in FIGURE.findall(html):
+                    if seen.setdefault(name, path.name) != path.name:
+                        sys.exit(f"figure name {name!r} used in {seen[name]} and {path.name}")
+                    spec = spec.replace("<\\/", "</")
+                    digest = hashlib.sha256(spec.encode()).hexdigest()
+                    if cache.get(name) != digest or not (figures / f"{name}.png").exists():
+                        charts.export(json.loads(spec), figures, name)
+                        cache[name] = digest
+    for old in figures.glob("*.*") if figures.exists() else []:
+        if old.stem not in seen:
+            old.unlink()
+    BUILD.mkdir(exist_ok=True)
+    cache_file.write_text(json.dumps({k: v for k, v in cache.items() if k in seen}, indent=1))
+    print(f"figures: {len(seen)} current in {figures.relative_to(ROOT)}")
+
+    data = STATIC / "data"
+    data.mkdir(exist_ok=True)
+    for f in sorted((ROOT / "data").glob("*")):
+        if f.suffix in (".csv", ".json"):
+            shutil.copy2(f, data / f.name)
+
+
+def build_html() -> None:
+    jb = Path(sys.executable).parent / "jupyter-book"
+    cmd = [str(jb), "build", str(BOOK), "--warningiserror", "--keep-going", "--quiet"]
+    print("html: " + " ".join(cmd[1:]), flush=True)
+    result = subprocess.run(cmd, cwd=ROOT)
+    if result.returncode != 0:
+        sys.exit("html: the strict build failed (warnings count as errors); see above")
+    print(f"\nThe book is at {(BUILD / 'html' / 'index.html').relative_to(ROOT)}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--jobs", type=int, default=2, help="notebooks executed at once (default 2)")
+    ap.add_argument("--force", action="store_true", help="execute every notebook")
+    ap.add_argument("--execute", action="store_true", help="only execute stale notebooks")
+    ap.add_argument("--status", action="store_true", help="list stale notebooks; exit 1 if any")
+    ap.add_argument("--only", nargs="+", metavar="NOTEBOOK", help="consider only these notebooks (file names)")
+    args = ap.parse_args()
+    if args.status:
+        todo = [p.name for p in notebooks() if stale(p)]
+        print("\n".join(todo) or "all notebooks current")
+        sys.exit(1 if todo else 0)
+    execute_stale(args.jobs, args.force, args.only)
+    if args.execute:
+        return
+    write_assets()
+    build_html()
+
+
+if __name__ == "__main__":
+    main()

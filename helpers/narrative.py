@@ -1,0 +1,59 @@
+"""Numbers as words for the book's prose: every number a chapter states is
+formatted here from a data value and placed with myst-nb's glue, never typed."""
+from __future__ import annotations
+
+import math
+
+QUALIFIER_WORDS = {"exact": "", "over": "over ", "about": "about ", "nearly": "nearly ",
+                   "up-to": "up to "}
+_MONEY = {"CNY": ("RMB ", ""), "USD": ("$", ""), "HKD": ("HK$", "")}
+
+
+class Phrase(str):
+    """A string that shows without quotes when glued (its repr is itself)."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _trim(x: float, decimals: int | None) -> str:
+    if decimals is None:
+        decimals = 0 if float(x).is_integer() else len(repr(float(x)).split(".")[1])
+    return f"{x:,.{decimals}f}"
+
+
+def num(value: float, decimals: int | None = None, qualifier: str = "exact") -> Phrase:
+    """116887 -> '116,887'; with qualifier 'over' -> 'over 116,887'."""
+    return Phrase(QUALIFIER_WORDS[qualifier] + _trim(value, decimals))
+
+
+def pct(value: float, decimals: int | None = None, signed: bool = False, qualifier: str = "exact") -> Phrase:
+    """55 -> '55%'; signed -> '-5.49%' / '+20.2%'."""
+    text = _trim(abs(value) if not signed else value, decimals)
+    if signed and value > 0:
+        text = "+" + text
+    return Phrase(QUALIFIER_WORDS[qualifier] + text + "%")
+
+
+def money(value: float, unit: str, decimals: int | None = None, qualifier: str = "exact") -> Phrase:
+    """(6.2, 'CNY bn') -> 'RMB 6.2 billion'; (903, 'USD') -> '$903'. Sign dropped: say loss or profit in words."""
+    currency, *scale = unit.split()
+    prefix, _ = _MONEY[currency]
+    word = {"bn": " billion"}.get(scale[0], "") if scale else ""
+    return Phrase(QUALIFIER_WORDS[qualifier] + prefix + _trim(abs(value), decimals) + word)
+
+
+def words(value: float) -> Phrase:
+    """Small whole numbers in words (style for counts under ten)."""
+    names = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    return Phrase(names[int(value)] if float(value).is_integer() and 0 <= value < 10 else _trim(value, None))
+
+
+def glue_all(values: dict) -> None:
+    """Glue each name -> value for {glue:text} in the chapter's prose."""
+    from myst_nb import glue
+
+    for name, value in values.items():
+        if isinstance(value, float) and math.isnan(value):
+            raise ValueError(f"{name}: refusing to glue a missing value")
+        glue(name, value if not isinstance(value, str) else Phrase(value), display=False)
