@@ -86,8 +86,11 @@ class Figure:
 
     @property
     def spec(self) -> dict:
+        """The Vega-Lite spec, without its $schema address: pages name no other site."""
         with alt.data_transformers.disable_max_rows():
-            return self.chart.to_dict()
+            spec = self.chart.to_dict()
+        spec.pop("$schema", None)
+        return spec
 
     def spec_json(self) -> str:
         return json.dumps(self.spec, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -103,7 +106,7 @@ class Figure:
             "<script>(function(){"
             f'var el=document.getElementById("xev-{n}");'
             f'var spec=JSON.parse(document.getElementById("xev-{n}-spec").textContent);'
-            'if(window.vegaEmbed){vegaEmbed(el,spec,{renderer:"svg",actions:false});}'
+            'if(window.vegaEmbed){vegaEmbed(el,spec,{mode:"vega-lite",renderer:"svg",actions:false});}'
             'else{el.textContent="The interactive figure draws in the built book; its SVG and PNG are below.";}'
             "})();</script>"
             f'<p class="xev-downloads">Download: <a href="_static/figures/{n}.svg" download>SVG</a>'
@@ -141,4 +144,6 @@ def javascript_bundle() -> str:
     """Vega, Vega-Lite and vega-embed in one script that sets them as globals."""
     import vl_convert as vlc
 
-    return vlc.javascript_bundle(vl_version=VEGALITE)
+    # Wrapped in a function: as a classic script its top-level names (such as
+    # `_`) would clash with the page's other scripts.
+    return "(function(){\n" + vlc.javascript_bundle(vl_version=VEGALITE) + "\n})();\n"

@@ -205,7 +205,8 @@ def check_claims(ctx: Context) -> list[DataError]:
             for f in res.fields:
                 if f.checked and f.type in ("integer", "number") and row[f.name] is not None:
                     values.append((row[f.name], _unit_of(res, row, f.name)))
-        for token in re.findall(r"\d[\d,.]*\d|\d", v["evidence"] or ""):
+        # numbers, not names that merely contain digits (SU7, Q1, Daily8)
+        for token in re.findall(r"(?<![\w.])\d(?:[\d,.]*\d)?(?![\w])", v["evidence"] or ""):
             if _YEAR.match(token):
                 continue
             if not any(pv.value_in_quote(val, unit, token) for val, unit in values):

@@ -9,11 +9,10 @@ QUALIFIER_WORDS = {"exact": "", "over": "over ", "about": "about ", "nearly": "n
 _MONEY = {"CNY": ("RMB ", ""), "USD": ("$", ""), "HKD": ("HK$", "")}
 
 
-class Phrase(str):
-    """A string that shows without quotes when glued (its repr is itself)."""
-
-    def __repr__(self) -> str:
-        return str(self)
+# Plain str values are glued as their repr ('75,869'), which myst-nb's
+# {glue:text} reads back with literal_eval: exactly the string, quotes gone.
+# (A bare 75,869 would be read back as the tuple (75, 869).)
+Phrase = str
 
 
 def _trim(x: float, decimals: int | None) -> str:
@@ -56,4 +55,4 @@ def glue_all(values: dict) -> None:
     for name, value in values.items():
         if isinstance(value, float) and math.isnan(value):
             raise ValueError(f"{name}: refusing to glue a missing value")
-        glue(name, value if not isinstance(value, str) else Phrase(value), display=False)
+        glue(name, value, display=False)

@@ -113,8 +113,13 @@ def write_assets() -> None:
     sys.path.insert(0, str(ROOT))
     from helpers import charts
 
+    import inspect
+    from importlib.metadata import version
+
     vega = STATIC / "vega" / "vega-bundle.js"
-    stamp = f"// vega-lite {charts.VEGALITE} bundle written by book/_scripts/build.py\n"
+    maker = hashlib.sha256(inspect.getsource(charts.javascript_bundle).encode()).hexdigest()[:12]
+    stamp = (f"// vega-lite {charts.VEGALITE} from vl-convert {version('vl-convert-python')}, "
+             f"wrapper {maker}; written by book/_scripts/build.py\n")
     if not vega.exists() or not vega.read_text("utf-8").startswith(stamp):
         vega.parent.mkdir(parents=True, exist_ok=True)
         vega.write_text(stamp + charts.javascript_bundle(), "utf-8")
