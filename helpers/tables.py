@@ -136,7 +136,7 @@ def parse(root: Path, res: Resource) -> tuple[Parsed, list[DataError]]:
 def to_frame(parsed: Parsed, attrs: dict):
     """A DataFrame with one column per field and dtypes from the schema:
     dates as datetime64, required integers as int64, optional ones as
-    nullable Int64, numbers as float64, text as pandas' string dtype."""
+    nullable Int64, numbers as float64, text as pandas' default str dtype (NaN when missing)."""
     import pandas as pd
 
     res = parsed.resource
@@ -152,7 +152,7 @@ def to_frame(parsed: Parsed, attrs: dict):
             columns[f.name] = pd.Series([float("nan") if v is None else v for v in values],
                                         dtype="float64")
         else:
-            columns[f.name] = pd.Series(values, dtype="string")
+            columns[f.name] = pd.Series(values, dtype="str")  # pandas 3 default: NaN for missing
     frame = pd.DataFrame(columns)
     frame.attrs.update(attrs)
     return frame
