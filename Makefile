@@ -5,8 +5,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with book/sanitize.cfg -p no:cacheprovider
 
-.PHONY: book test check clean
+.PHONY: book test check nbval serve lab clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,17 +15,32 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[book,dev]'
 	@touch $@
 
-## book: build the published HTML (for now: check the data the book is built on)
+## book: execute the notebooks whose inputs changed, then build the HTML (warnings are errors)
 book: $(STAMP)
-	$(BIN)/python -m helpers check
+	$(BIN)/python book/_scripts/build.py
 
-## test: run every test
+## test: data and helpers tests, the strict book build, then nbval over every notebook
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest $(NBVAL) book
 
 ## check: validate every table, quote and value
 check: $(STAMP)
 	$(BIN)/python -m helpers check
 
+## nbval: re-run every notebook and compare with its stored outputs
+nbval: $(STAMP)
+	$(BIN)/python -m pytest $(NBVAL) book
+
+## serve: serve the built book on http://127.0.0.1:8000
+serve:
+	@test -f book/_build/html/index.html || $(MAKE) book
+	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory book/_build/html
+
+## lab: open JupyterLab on the project (installs the optional 'lab' extra)
+lab: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[book,dev,lab]'
+	$(BIN)/jupyter lab --notebook-dir=. --ServerApp.root_dir=. $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 clean:
-	rm -rf book/_build .pytest_cache
+	rm -rf book/_build book/_static/figures book/_static/data book/_static/vega .pytest_cache

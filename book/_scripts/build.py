@@ -11,6 +11,7 @@ Book's own cache keys on cell code only, so it is switched off.)
     python book/_scripts/build.py            # execute stale notebooks, build HTML
     python book/_scripts/build.py --execute  # only execute stale notebooks
     python book/_scripts/build.py --status   # list stale notebooks, exit 1 if any
+    python book/_scripts/build.py --check    # build HTML from stored outputs; fail if any is stale
 """
 from __future__ import annotations
 
@@ -173,12 +174,20 @@ def main() -> None:
     ap.add_argument("--execute", action="store_true", help="only execute stale notebooks")
     ap.add_argument("--status", action="store_true", help="list stale notebooks; exit 1 if any")
     ap.add_argument("--only", nargs="+", metavar="NOTEBOOK", help="consider only these notebooks (file names)")
+    ap.add_argument("--check", action="store_true",
+                    help="execute nothing: fail if any notebook is stale, else build the HTML")
     args = ap.parse_args()
     if args.status:
         todo = [p.name for p in notebooks() if stale(p)]
         print("\n".join(todo) or "all notebooks current")
         sys.exit(1 if todo else 0)
-    execute_stale(args.jobs, args.force, args.only)
+    if args.check:
+        todo = [p.name for p in notebooks() if stale(p)]
+        if todo:
+            sys.exit("stale notebooks (their data, helpers or code changed; run `make book`): "
+                     + ", ".join(todo))
+    else:
+        execute_stale(args.jobs, args.force, args.only)
     if args.execute:
         return
     write_assets()

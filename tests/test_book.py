@@ -1,0 +1,125 @@
+"""The book: stored outputs are current, the strict build passes offline,
+every page and figure is there, and a data change cannot go unnoticed."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import helpers
+from conftest import ROOT
+
+BUILD = ROOT / "book" / "_scripts" / "build.py"
+HTML = ROOT / "book" / "_build" / "html"
+PAGES = ["index", "trust-crisis", "ecosystem", "recalls", "global-expansion", "fact-check", "sources-and-data"]
+CHAPTERS = ["trust-crisis", "ecosystem", "recalls", "global-expansion"]
+FIGURE = re.compile(r'data-figure="([a-z0-9-]+)".*?id="xev-\1-spec">(.*?)</script>', re.S)
+
+
+def run(*args, env=None, cwd=ROOT):
+    return subprocess.run([sys.executable, *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, env={**os.environ, **(env or {})})
+
+
+def test_stored_outputs_are_current():
+    out = run(BUILD, "--status")
+    assert out.returncode == 0, "stale notebooks (run `make book`):\n" + out.stdout
+
+
+@pytest.fixture(scope="session")
+def built():
+    """Build the HTML once from the stored outputs, warnings as errors."""
+    out = run(BUILD, "--check")
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert "warning" not in (out.stdout + out.stderr).lower(), out.stdout + out.stderr
+    return HTML
+
+
+def page(built, name):
+    return (built / f"{name}.html").read_text("utf-8")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", PAGES)
+def test_page_exists_with_version_and_as_of(built, name):
+    text = page(built, name)
+    assert "data as of" in text and "Version" in text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_chapter_has_three_sourced_figures_and_citation(built, name):
+    text = page(built, name)
+    figures = FIGURE.findall(text)
+    assert len(figures) >= 3, f"{name}: {len(figures)} figures"
+    for fig, spec in figures:
+        spec = json.loads(spec.replace("<\\/", "</"))
+        assert spec["title"]["text"].startswith("Source: "), fig
+        assert spec.get("description"), fig
+        for ext in ("svg", "png"):
+            assert (built / "_static" / "figures" / f"{fig}.{ext}").stat().st_size > 1000
+    assert "What to watch" in text and "Cite this chapter" in text and "@incollection" in text
+
+
+@pytest.mark.slow
+def test_pages_name_no_other_site(built):
+    """Nothing is loaded from, or even addressed at, a CDN."""
+    for path in built.rglob("*.html"):
+        text = path.read_text("utf-8")
+        assert not re.search(r"cdn\.|unpkg|jsdelivr|cdnjs|googleapis|binder", text), path.name
+        for attr in re.findall(r'<(?:script|link|img|iframe)[^>]+(?:src|href)="(https?:[^"]+)"', text):
+            pytest.fail(f"{path.name} loads {attr}")
+
+
+@pytest.mark.slow
+def test_table_downloads_exist(built):
+    for name in helpers.list_tables():
+        assert (built / "_static" / "data" / f"{name}.csv").is_file()
+
+
+def _copy_project(tmp):
+    for folder in ("data", "seeds", "book"):
+        shutil.copytree(ROOT / folder, tmp / folder, ignore=shutil.ignore_patterns("_build", "figures", "vega"))
+    shutil.copy(ROOT / "CITATION.cff", tmp / "CITATION.cff")
+    shutil.copytree(ROOT / "helpers", tmp / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
+
+
+def _change_q1_deliveries(tmp):
+    """A legitimate data change: value, its quote and the notes all agree."""
+    for p in [tmp / "seeds" / "research" / "external-facts.md", *(tmp / "data").glob("*.csv")]:
+        p.write_text(p.read_text("utf-8").replace("75,869", "75,870").replace("75869", "75870"), "utf-8")
+
+
+@pytest.mark.slow
+def test_data_change_marks_only_its_notebooks_stale(tmp_path):
+    _copy_project(tmp_path)
+    script = tmp_path / "book" / "_scripts" / "build.py"
+    assert run(script, "--status").returncode == 0
+    _change_q1_deliveries(tmp_path)
+    out = run(script, "--status")
+    assert out.returncode == 1
+    stale = set(out.stdout.split())
+    expected = {p.name for p in (tmp_path / "book").glob("*.ipynb")
+                if "deliveries" in json.loads(p.read_text())["metadata"]["xev"]["tables"]}
+    assert stale == expected and "trust-crisis.ipynb" in stale
+
+
+@pytest.mark.slow
+def test_nbval_catches_a_changed_value(tmp_path):
+    """The guard: a changed data value makes nbval fail on a notebook that shows it."""
+    _copy_project(tmp_path)
+    env = {"XIAOMI_EV_ROOT": str(tmp_path)}
+    notebook = tmp_path / "book" / "trust-crisis.ipynb"
+    args = ["-m", "pytest", "-q", "--nbval", "--nbval-current-env", "-p", "no:cacheprovider",
+            "--nbval-sanitize-with", ROOT / "book" / "sanitize.cfg", notebook]
+    before = run(*args, env=env, cwd=tmp_path)
+    assert before.returncode == 0, before.stdout[-2000:]
+    _change_q1_deliveries(tmp_path)
+    assert helpers.verify(tmp_path) == []          # the data itself is valid
+    after = run(*args, env=env, cwd=tmp_path)
+    assert after.returncode != 0
+    assert "75,870" in after.stdout
