@@ -9,10 +9,13 @@ NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with book/sanitize.cfg -p
 
 .PHONY: book test check nbval serve lab clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml tests/browser/package-lock.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[book,dev]'
+	@# axe-core, pinned by the lock file, for the accessibility checks of the browser tests
+	@if command -v npm >/dev/null; then cd tests/browser && npm ci --no-audit --no-fund --silent; \
+	 else echo "npm not found: browser accessibility tests will skip"; fi
 	@touch $@
 
 ## book: execute the notebooks whose inputs changed, then build the HTML (warnings are errors)

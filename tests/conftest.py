@@ -1,9 +1,21 @@
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "book" / "_scripts" / "build.py"
+PAGES = ["index", "trust-crisis", "ecosystem", "recalls", "global-expansion", "fact-check", "sources-and-data"]
+CHAPTERS = ["trust-crisis", "ecosystem", "recalls", "global-expansion"]
+REPORT: list[str] = []   # per-page lines the browser tests print at the end of the run
+
+
+def run(*args, env=None, cwd=ROOT):
+    return subprocess.run([sys.executable, *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, env={**os.environ, **(env or {})})
 
 
 @pytest.fixture
@@ -12,3 +24,19 @@ def project_copy(tmp_path):
     for folder in ("data", "seeds"):
         shutil.copytree(ROOT / folder, tmp_path / folder)
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def built():
+    """Build the HTML once from the stored outputs, warnings as errors."""
+    out = run(BUILD, "--check")
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert "warning" not in (out.stdout + out.stderr).lower(), out.stdout + out.stderr
+    return ROOT / "book" / "_build" / "html"
+
+
+def pytest_terminal_summary(terminalreporter):
+    if REPORT:
+        terminalreporter.section("pages in a real browser")
+        for line in REPORT:
+            terminalreporter.write_line(line)

@@ -1,42 +1,21 @@
 """The book: stored outputs are current, the strict build passes offline,
 every page and figure is there, and a data change cannot go unnoticed."""
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 import helpers
-from conftest import ROOT
+from conftest import CHAPTERS, PAGES, ROOT, run
 
 BUILD = ROOT / "book" / "_scripts" / "build.py"
-HTML = ROOT / "book" / "_build" / "html"
-PAGES = ["index", "trust-crisis", "ecosystem", "recalls", "global-expansion", "fact-check", "sources-and-data"]
-CHAPTERS = ["trust-crisis", "ecosystem", "recalls", "global-expansion"]
 FIGURE = re.compile(r'data-figure="([a-z0-9-]+)".*?id="xev-\1-spec">(.*?)</script>', re.S)
-
-
-def run(*args, env=None, cwd=ROOT):
-    return subprocess.run([sys.executable, *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, env={**os.environ, **(env or {})})
 
 
 def test_stored_outputs_are_current():
     out = run(BUILD, "--status")
     assert out.returncode == 0, "stale notebooks (run `make book`):\n" + out.stdout
-
-
-@pytest.fixture(scope="session")
-def built():
-    """Build the HTML once from the stored outputs, warnings as errors."""
-    out = run(BUILD, "--check")
-    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    assert "warning" not in (out.stdout + out.stderr).lower(), out.stdout + out.stderr
-    return HTML
 
 
 def page(built, name):
