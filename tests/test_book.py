@@ -102,3 +102,29 @@ def test_nbval_catches_a_changed_value(tmp_path):
     after = run(*args, env=env, cwd=tmp_path)
     assert after.returncode != 0
     assert "75,870" in after.stdout
+
+
+def _page_text(html_text):
+    import html as h
+    html_text = re.sub(r"<(script|style)\b.*?</\1>", " ", html_text, flags=re.S)
+    return h.unescape(re.sub(r"<[^>]+>", " ", html_text))
+
+
+def _written_forms(value, unit):
+    v = abs(value)
+    forms = {f"{int(v):,}"} if float(v).is_integer() else {f"{v:g}"}
+    if isinstance(unit, str) and "bn" in unit:
+        forms = {f"{v:g} billion"}
+    return forms
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_seed_numbers_appear_in_their_chapter(built, name):
+    """Each number a seed claims appears (as prose or figure label) in the
+    chapter the fact-check assigns it to."""
+    text = _page_text(page(built, name))
+    claims = helpers.load_table("claims")
+    missing = [c["claim_id"] for _, c in claims[claims["chapter"].eq(name) & claims["value"].notna()].iterrows()
+               if not any(f in text for f in _written_forms(c["value"], c["unit"]))]
+    assert not missing, f"{name} never states: {missing}"
