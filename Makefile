@@ -25,7 +25,7 @@ book: $(STAMP)
 ## test: data and helpers tests, the strict book build, then nbval over every notebook
 test: $(STAMP)
 	$(BIN)/python -m pytest tests
-	$(BIN)/python -m pytest $(NBVAL) book
+	$(BIN)/python -m pytest $(NBVAL) book/*.ipynb
 
 ## check: validate every table, quote and value
 check: $(STAMP)
@@ -33,7 +33,7 @@ check: $(STAMP)
 
 ## nbval: re-run every notebook and compare with its stored outputs
 nbval: $(STAMP)
-	$(BIN)/python -m pytest $(NBVAL) book
+	$(BIN)/python -m pytest $(NBVAL) book/*.ipynb
 
 ## serve: serve the built book on http://127.0.0.1:8000
 serve:
