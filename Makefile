@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with book/sanitize.cfg -p no:cacheprovider
 
-.PHONY: book test check nbval serve lab clean
+.PHONY: book test check nbval pdf screenshots serve lab clean
 
 $(STAMP): pyproject.toml tests/browser/package-lock.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,14 @@ check: $(STAMP)
 ## nbval: re-run every notebook and compare with its stored outputs
 nbval: $(STAMP)
 	$(BIN)/python -m pytest $(NBVAL) book/*.ipynb
+
+## pdf: print each page (and the whole book) to PDF in book/_build/pdf, figures as static images
+pdf: book
+	$(BIN)/python book/_scripts/browser.py pdf
+
+## screenshots: desktop and phone screenshots of every page in book/_build/screenshots
+screenshots: book
+	$(BIN)/python book/_scripts/browser.py screenshots
 
 ## serve: serve the built book on http://127.0.0.1:8000
 serve:

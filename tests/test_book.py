@@ -55,9 +55,13 @@ def test_pages_name_no_other_site(built):
 
 
 @pytest.mark.slow
-def test_table_downloads_exist(built):
+def test_downloads_match_their_sources(built):
+    """What readers download is what the project holds, never a stale copy."""
     for name in helpers.list_tables():
-        assert (built / "_static" / "data" / f"{name}.csv").is_file()
+        assert (built / "_static" / "data" / f"{name}.csv").read_bytes() == \
+            (ROOT / "data" / f"{name}.csv").read_bytes(), name
+    for asset in ("xev.css", "xev.js"):
+        assert (built / "_static" / asset).read_bytes() == (ROOT / "book" / "_static" / asset).read_bytes()
 
 
 def _copy_project(tmp):

@@ -164,6 +164,17 @@ def build_html() -> None:
     result = subprocess.run(cmd, cwd=ROOT)
     if result.returncode != 0:
         sys.exit("html: the strict build failed (warnings count as errors); see above")
+    # Sphinx 7.4 neither overwrites files already in the output's _static/ nor
+    # copies anything when no page changed, so a changed figure, table download
+    # or stylesheet would stay stale there: mirror our own static files now.
+    for ours in STATIC.iterdir():
+        target = BUILD / "html" / "_static" / ours.name
+        if target.is_dir():
+            shutil.rmtree(target)
+        if ours.is_dir():
+            shutil.copytree(ours, target)
+        else:
+            shutil.copy2(ours, target)
     print(f"\nThe book is at {(BUILD / 'html' / 'index.html').relative_to(ROOT)}")
 
 

@@ -1,0 +1,142 @@
+"""Print the built book to PDF and take screenshots, with Debian's Chromium.
+
+    python book/_scripts/browser.py pdf          # book/_build/pdf/<page>.pdf and book.pdf
+    python book/_scripts/browser.py screenshots  # book/_build/screenshots/<page>-{desktop,phone}.png
+
+The book is served from 127.0.0.1 while Chromium reads it. In PDFs each
+interactive figure is replaced by its static PNG (written by the build), so
+a printed report shows exactly the figure readers can download.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import http.server
+import os
+import shutil
+import sys
+import threading
+from pathlib import Path
+
+BOOK = Path(__file__).resolve().parent.parent
+HTML = BOOK / "_build" / "html"
+PAGES = ["index", "trust-crisis", "ecosystem", "recalls", "global-expansion", "fact-check", "sources-and-data"]
+WIDTHS = {"desktop": 1280, "phone": 390}
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-default-apps", "--disable-quic"]
+
+STATIC_FIGURES = """() => {
+  document.querySelectorAll('.xev-figure').forEach(fig => {
+    const name = fig.dataset.figure, chart = fig.querySelector('.xev-chart');
+    if (!chart) return;  // already static
+    const img = document.createElement('img');
+    img.src = '_static/figures/' + name + '.png';
+    img.alt = chart.getAttribute('aria-label');
+    img.className = 'xev-static-figure';
+    chart.replaceWith(img);
+  });
+}"""
+WHOLE_BOOK = """(articles) => {
+  const main = document.querySelector('article.bd-article');
+  main.innerHTML = articles.join('<div class="xev-page-break"></div>');
+}"""
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def served():
+    if not (HTML / "index.html").exists():
+        sys.exit("no built book: run `make book` first")
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(HTML)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+
+
+@contextlib.contextmanager
+def chromium():
+    if not os.path.exists(CHROMIUM):
+        sys.exit(f"no Chromium at {CHROMIUM}: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def _open(browser, url, width=1280):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(url, wait_until="networkidle")
+    n = page.locator(".xev-chart").count()
+    if n:
+        page.wait_for_function("n => document.querySelectorAll('.xev-chart svg.marks').length >= n", arg=n)
+    return page
+
+
+def _print(page, path: Path):
+    page.evaluate(STATIC_FIGURES)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function("() => [...document.images].every(i => i.complete && i.naturalWidth > 0)")
+    page.emulate_media(media="print")
+    page.pdf(path=str(path), format="A4", print_background=True,
+             margin={"top": "16mm", "bottom": "16mm", "left": "14mm", "right": "14mm"})
+
+
+def pdf() -> list[Path]:
+    out = BOOK / "_build" / "pdf"
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    with served() as base, chromium() as browser:
+        articles = []
+        for name in PAGES:
+            page = _open(browser, base + f"{name}.html")
+            page.evaluate(STATIC_FIGURES)
+            articles.append(page.locator("article.bd-article").inner_html())
+            _print(page, out / f"{name}.pdf")
+            written.append(out / f"{name}.pdf")
+            page.close()
+        page = _open(browser, base + "index.html")
+        page.evaluate(WHOLE_BOOK, articles)
+        _print(page, out / "book.pdf")
+        written.append(out / "book.pdf")
+    for p in written:
+        print(f"pdf: {p.relative_to(BOOK.parent)} ({p.stat().st_size // 1024} KB)")
+    return written
+
+
+def screenshots() -> list[Path]:
+    out = BOOK / "_build" / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    with served() as base, chromium() as browser:
+        for name in PAGES:
+            for label, width in WIDTHS.items():
+                page = _open(browser, base + f"{name}.html", width)
+                path = out / f"{name}-{label}.png"
+                page.screenshot(path=str(path), full_page=True)
+                written.append(path)
+                page.close()
+    print(f"screenshots: {len(written)} in {out.relative_to(BOOK.parent)}")
+    return written
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("what", choices=["pdf", "screenshots"])
+    args = ap.parse_args()
+    {"pdf": pdf, "screenshots": screenshots}[args.what]()
+
+
+if __name__ == "__main__":
+    main()
