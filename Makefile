@@ -7,12 +7,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with book/sanitize.cfg -p no:cacheprovider
 
-.PHONY: book test check nbval pdf screenshots serve lab clean
+.PHONY: book test check nbval pdf screenshots bench lock serve lab clean
 
-$(STAMP): pyproject.toml tests/browser/package-lock.json
+$(STAMP): pyproject.toml requirements.lock tests/browser/package-lock.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[book,dev]'
+	@# the exact versions of the lock file, then the project itself without resolving again
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@# axe-core, pinned by the lock file, for the accessibility checks of the browser tests
 	@if command -v npm >/dev/null; then cd tests/browser && npm ci --no-audit --no-fund --silent; \
 	 else echo "npm not found: browser accessibility tests will skip"; fi
@@ -52,6 +54,20 @@ serve:
 lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[book,dev,lab]'
 	$(BIN)/jupyter lab --notebook-dir=. --ServerApp.root_dir=. $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+## bench: time builds, tests and loads side by side (see bench/README.md)
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+## lock: re-resolve the dependencies of pyproject.toml into requirements.lock
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip setuptools
+	.lock-venv/bin/python -m pip install --quiet '.[book,dev]'
+	{ echo "# The whole environment, pinned: 'make book' and 'make test' install exactly this."; \
+	  echo "# Regenerate with 'make lock' after changing dependencies in pyproject.toml."; \
+	  .lock-venv/bin/python -m pip freeze --all --exclude-editable | grep -v -e '^xiaomi-ev-briefing' -e '^pip=='; } > requirements.lock
+	rm -rf .lock-venv
 
 clean:
 	rm -rf book/_build book/_static/figures book/_static/data book/_static/vega .pytest_cache

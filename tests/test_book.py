@@ -134,3 +134,37 @@ def test_seed_numbers_appear_in_their_chapter(built, name):
     missing = [c["claim_id"] for _, c in claims[claims["chapter"].eq(name) & claims["value"].notna()].iterrows()
                if not any(f in text for f in _written_forms(c["value"], c["unit"]))]
     assert not missing, f"{name} never states: {missing}"
+
+
+def _outputs(notebook, rules):
+    cells = json.loads(notebook.read_text("utf-8"))["cells"]
+    text = json.dumps([c.get("outputs", []) for c in cells], sort_keys=True)
+    for pattern, replacement in rules:
+        text = re.sub(pattern, replacement, text)
+    return text
+
+
+@pytest.mark.slow
+def test_two_clean_builds_are_identical(tmp_path):
+    """Executing from scratch twice gives the same outputs and the same figure
+    files, byte for byte (outputs after the nbval sanitize rules)."""
+    import configparser
+
+    parser = configparser.ConfigParser()
+    parser.read(ROOT / "book" / "sanitize.cfg")
+    rules = [(parser[s]["regex"], parser[s]["replace"]) for s in parser.sections()]
+    results = []
+    for attempt in ("a", "b"):
+        where = tmp_path / attempt
+        where.mkdir()
+        _copy_project(where)
+        out = run(where / "book" / "_scripts" / "build.py", "--force", env={"XIAOMI_EV_ROOT": str(where)}, cwd=where)
+        assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+        notebooks = {p.name: _outputs(p, rules) for p in sorted((where / "book").glob("*.ipynb"))}
+        svgs = {p.name: p.read_bytes() for p in sorted((where / "book" / "_static" / "figures").glob("*.svg"))}
+        results.append((notebooks, svgs))
+    (nb_a, svg_a), (nb_b, svg_b) = results
+    assert nb_a == nb_b
+    assert svg_a == svg_b and len(svg_a) >= 12
+    # and a clean build reproduces what is committed
+    assert nb_a == {p.name: _outputs(p, rules) for p in sorted((ROOT / "book").glob("*.ipynb"))}

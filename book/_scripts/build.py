@@ -109,13 +109,12 @@ def execute_stale(jobs: int, force: bool = False, only: list[str] | None = None)
     return todo
 
 
-def write_assets() -> None:
-    """Figure SVG/PNG files, table downloads and the Vega script, under _static/."""
-    sys.path.insert(0, str(ROOT))
-    from helpers import charts
-
+def write_vega_bundle() -> None:
+    """Vega, Vega-Lite and vega-embed in one local script (no CDN)."""
     import inspect
     from importlib.metadata import version
+
+    from helpers import charts
 
     vega = STATIC / "vega" / "vega-bundle.js"
     maker = hashlib.sha256(inspect.getsource(charts.javascript_bundle).encode()).hexdigest()[:12]
@@ -125,44 +124,67 @@ def write_assets() -> None:
         vega.parent.mkdir(parents=True, exist_ok=True)
         vega.write_text(stamp + charts.javascript_bundle(), "utf-8")
 
-    figures = STATIC / "figures"
-    cache_file = BUILD / "figure-specs.json"
-    cache = json.loads(cache_file.read_text()) if cache_file.exists() else {}
-    seen: dict[str, str] = {}
+
+def figure_specs() -> dict[str, str]:
+    """Figure name -> Vega-Lite spec (JSON text), read from the notebooks' stored outputs."""
+    specs: dict[str, str] = {}
+    where: dict[str, str] = {}
     for path in notebooks():
-        text = path.read_text("utf-8")
-        for cell in json.loads(text)["cells"]:
+        for cell in json.loads(path.read_text("utf-8"))["cells"]:
             for out in cell.get("outputs", []):
                 # glue(..., display=False) stores the bundle under a papermill.record/ prefix
                 html = "".join("".join(v) for k, v in out.get("data", {}).items() if k.endswith("text/html"))
                 for name, spec in FIGURE.findall(html):
-                    if seen.setdefault(name, path.name) != path.name:
-                        sys.exit(f"figure name {name!r} used in {seen[name]} and {path.name}")
-                    spec = spec.replace("<\\/", "</")
-                    digest = hashlib.sha256(spec.encode()).hexdigest()
-                    if cache.get(name) != digest or not (figures / f"{name}.png").exists():
-                        charts.export(json.loads(spec), figures, name)
-                        cache[name] = digest
+                    if where.setdefault(name, path.name) != path.name:
+                        sys.exit(f"figure name {name!r} used in {where[name]} and {path.name}")
+                    specs[name] = spec.replace("<\\/", "</")
+    return specs
+
+
+def export_figures(jobs: int) -> None:
+    """SVG and PNG of every figure, re-rendered only when its spec changed."""
+    from helpers import charts
+
+    figures = STATIC / "figures"
+    cache_file = BUILD / "figure-specs.json"
+    cache = json.loads(cache_file.read_text()) if cache_file.exists() else {}
+    specs = figure_specs()
+    digests = {name: hashlib.sha256(spec.encode()).hexdigest() for name, spec in specs.items()}
+    todo = [n for n in specs if cache.get(n) != digests[n] or not (figures / f"{n}.png").exists()]
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        list(pool.map(lambda n: charts.export(json.loads(specs[n]), figures, n), todo))
     for old in figures.glob("*.*") if figures.exists() else []:
-        if old.stem not in seen:
+        if old.stem not in specs:
             old.unlink()
     BUILD.mkdir(exist_ok=True)
-    cache_file.write_text(json.dumps({k: v for k, v in cache.items() if k in seen}, indent=1))
-    print(f"figures: {len(seen)} current in {figures.relative_to(ROOT)}")
+    cache_file.write_text(json.dumps(digests, indent=1, sort_keys=True))
+    print(f"figures: {len(specs)} current ({len(todo)} rendered) in {figures.relative_to(ROOT)}")
 
+
+def copy_data() -> None:
     data = STATIC / "data"
-    data.mkdir(exist_ok=True)
+    data.mkdir(parents=True, exist_ok=True)
     for f in sorted((ROOT / "data").glob("*")):
         if f.suffix in (".csv", ".json"):
             shutil.copy2(f, data / f.name)
 
 
-def build_html() -> None:
+def build(jobs: int) -> None:
+    """Sphinx and the static assets at once: neither needs the other until the
+    end, when the assets are mirrored into the output."""
+    sys.path.insert(0, str(ROOT))
+    from helpers import charts  # noqa: F401  (import once, before the threads below use it)
+
     jb = Path(sys.executable).parent / "jupyter-book"
     cmd = [str(jb), "build", str(BOOK), "--warningiserror", "--keep-going", "--quiet"]
     print("html: " + " ".join(cmd[1:]), flush=True)
-    result = subprocess.run(cmd, cwd=ROOT)
-    if result.returncode != 0:
+    sphinx = subprocess.Popen(cmd, cwd=ROOT)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        bundle = pool.submit(write_vega_bundle)
+        export_figures(max(1, jobs - 1))
+        copy_data()
+        bundle.result()
+    if sphinx.wait() != 0:
         sys.exit("html: the strict build failed (warnings count as errors); see above")
     # Sphinx 7.4 neither overwrites files already in the output's _static/ nor
     # copies anything when no page changed, so a changed figure, table download
@@ -201,8 +223,7 @@ def main() -> None:
         execute_stale(args.jobs, args.force, args.only)
     if args.execute:
         return
-    write_assets()
-    build_html()
+    build(args.jobs)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,228 @@
+"""Measure the book's build, tests and loading side by side, in one run.
+
+    python bench/run.py [--runs 3]
+
+Every build runs in a temporary copy of the project, so the checkout is
+never touched. Each figure is the median of --runs runs (at least 3), with
+min and max. Ratios compare measurements taken in this same run.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+CHAPTERS = ["trust-crisis", "ecosystem", "recalls", "global-expansion"]
+
+
+def timed(fn, runs):
+    out = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def sh(*args, env=None, cwd=None, check=True):
+    r = subprocess.run([str(a) for a in args], capture_output=True, text=True, cwd=cwd,
+                       env={**os.environ, **(env or {})})
+    if check and r.returncode:
+        sys.exit(f"failed: {' '.join(map(str, args))}\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}")
+    return r
+
+
+class Copy:
+    """A throw-away copy of the project to build in."""
+
+    def __init__(self):
+        self.dir = Path(tempfile.mkdtemp(prefix="xev-bench-"))
+        for folder in ("data", "seeds", "helpers", "book"):
+            shutil.copytree(ROOT / folder, self.dir / folder,
+                            ignore=shutil.ignore_patterns("_build", "figures", "vega", "__pycache__"))
+        shutil.rmtree(self.dir / "book" / "_static" / "data", ignore_errors=True)
+        shutil.copy(ROOT / "CITATION.cff", self.dir)
+        self.env = {"XIAOMI_EV_ROOT": str(self.dir)}
+        self.build_py = self.dir / "book" / "_scripts" / "build.py"
+
+    def notebooks(self):
+        return sorted((self.dir / "book").glob("*.ipynb"))
+
+    def make_cold(self):
+        """No build output and no record of past execution: everything is stale."""
+        for p in ("book/_build", "book/_static/figures", "book/_static/data", "book/_static/vega"):
+            shutil.rmtree(self.dir / p, ignore_errors=True)
+        for nb in self.notebooks():
+            d = json.loads(nb.read_text())
+            d["metadata"].pop("xev", None)
+            nb.write_text(json.dumps(d, indent=1, ensure_ascii=False) + "\n")
+
+    def build(self):
+        return sh(PY, self.build_py, env=self.env, cwd=self.dir).stdout
+
+    def change_one_value(self, old, new):
+        """A valid change: the value, its quote and the research notes agree."""
+        for p in [self.dir / "seeds/research/external-facts.md", *(self.dir / "data").glob("*.csv")]:
+            t = p.read_text("utf-8")
+            p.write_text(t.replace(old, new).replace(old.replace(",", ""), new.replace(",", "")), "utf-8")
+
+    def cleanup(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def execute_sequentially(copy: Copy):
+    """The floor: every notebook executed one after another with nbclient."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    os.environ["XIAOMI_EV_ROOT"] = str(copy.dir)
+    for path in copy.notebooks():
+        nb = nbformat.read(path, as_version=4)
+        NotebookClient(nb, timeout=600, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+
+
+def chapter_draw_times(html_dir: Path, runs: int) -> dict[str, list[float]]:
+    """Seconds from navigation start until every figure of a chapter has drawn."""
+    import functools
+    import http.server
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(html_dir)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}/"
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    out = {}
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
+        for name in CHAPTERS:
+            out[name] = []
+            for _ in range(runs):
+                page = b.new_page()
+                page.goto(base + f"{name}.html", wait_until="domcontentloaded")
+                n = page.locator(".xev-chart").count()
+                page.wait_for_function("n => document.querySelectorAll('.xev-chart svg.marks').length >= n", arg=n)
+                out[name].append(page.evaluate("performance.now()") / 1000)
+                page.close()
+        b.close()
+    httpd.shutdown()
+    return out
+
+
+ROWS = []
+
+
+def row(what, values=None, ratio=None, target=None, note=""):
+    ROWS.append((what, values, ratio, target, note))
+
+
+def fmt_s(values):
+    if values is None:
+        return ("", "", "")
+    return tuple(f"{v:.2f} s" for v in (statistics.median(values), min(values), max(values)))
+
+
+def verdict(ratio, target):
+    if ratio is None or target is None:
+        return ""
+    return "met" if ratio <= target else f"MISSED by {ratio / target:.2f}x"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--runs", type=int, default=3)
+    runs = max(3, ap.parse_args().runs)
+    copy = Copy()
+    try:
+        print(f"bench: {runs} runs each, in {copy.dir}", file=sys.stderr)
+        floor = timed(lambda: execute_sequentially(copy), runs)
+        row("floor: execute every notebook one after another (nbclient)", floor)
+
+        def cold():
+            copy.make_cold()
+            copy.build()
+        cold_t = timed(cold, runs)
+        cold_ratio = statistics.median(cold_t) / statistics.median(floor)
+        row("cold full build (clean tree, venv present)", cold_t, cold_ratio, 1.0, "ratio to the floor")
+
+        nochange = timed(copy.build, runs)
+        row("no-change rebuild", nochange, statistics.median(nochange) / statistics.median(cold_t), 0.15,
+            "ratio to the cold build")
+
+        # Canada's EV quota (tariffs.csv): a table that only some notebooks load
+        reran, one = [], []
+        loaders = {nb.name for nb in copy.notebooks()
+                   if "tariffs" in json.loads(nb.read_text())["metadata"]["xev"]["tables"]}
+        pairs = [("49,000", "49,001"), ("49,001", "49,000")]
+        for i in range(runs):
+            copy.change_one_value(*pairs[i % 2])
+            start = time.perf_counter()
+            log = copy.build()
+            one.append(time.perf_counter() - start)
+            reran.append(set(re.findall(r"^\s+(\S+\.ipynb): [\d.]+ s", log, re.M)))
+        only = all(r == loaders for r in reran)
+        row("rebuild after changing one value in tariffs.csv", one, None, None,
+            f"re-ran {len(reran[0])} of {len(copy.notebooks())}: {', '.join(sorted(reran[0]))}; "
+            f"exactly the notebooks that load it: {only}")
+
+        sanitize = ROOT / "book" / "sanitize.cfg"
+        nbval = timed(lambda: sh(PY, "-m", "pytest", "-q", "--nbval", "--nbval-current-env", "-p", "no:cacheprovider",
+                                 "--nbval-sanitize-with", sanitize, *copy.notebooks(), env=copy.env, cwd=copy.dir),
+                      runs)
+        row("nbval over every notebook", nbval, statistics.median(nbval) / statistics.median(floor), None,
+            "ratio to the floor")
+
+        load = "import helpers\nfor t in helpers.list_tables(): helpers.load_table(t)\nassert helpers.verify() == []"
+        helpers_t = timed(lambda: sh(PY, "-c", load, cwd=ROOT), max(runs, 5))
+        pandas_t = timed(lambda: sh(PY, "-c", "import pandas", cwd=ROOT), max(runs, 5))
+        row("bare `import pandas` (new process)", pandas_t)
+        row("import helpers + load every table + verify() (new process)", helpers_t,
+            statistics.median(helpers_t) / statistics.median(pandas_t), 1.5, "ratio to bare pandas")
+
+        html = copy.dir / "book" / "_build" / "html"
+        draws = chapter_draw_times(html, runs)
+        for name in CHAPTERS:
+            row(f"figures drawn in Chromium: {name}", draws[name])
+    finally:
+        sizes = {}
+        html = copy.dir / "book" / "_build" / "html"
+        if html.exists():
+            sizes = {p.name: p.stat().st_size for p in sorted(html.glob("*.html"))}
+            js = sum(p.stat().st_size for p in (html / "_static").rglob("*.js"))
+            vega = (html / "_static" / "vega" / "vega-bundle.js").stat().st_size
+        copy.cleanup()
+
+    width = max(len(r[0]) for r in ROWS) + 2
+    print(f"{'measure':<{width}} {'median':>9} {'min':>9} {'max':>9}  {'ratio':>6}  {'target':>7}  result / note")
+    for what, values, ratio, target, note in ROWS:
+        med, lo, hi = fmt_s(values)
+        r = f"{ratio:.2f}" if ratio is not None else ""
+        t = f"<= {target:g}" if target is not None else ""
+        print(f"{what:<{width}} {med:>9} {lo:>9} {hi:>9}  {r:>6}  {t:>7}  {verdict(ratio, target)} {note}".rstrip())
+    if sizes:
+        print(f"\nshared JavaScript: {js / 1024:.0f} KB in _static (Vega bundle {vega / 1024:.0f} KB)")
+        for name, size in sizes.items():
+            chapter = name[:-5] in CHAPTERS
+            mark = ("met" if size <= 150 * 1024 else f"MISSED by {size / (150 * 1024):.2f}x") if chapter else ""
+            print(f"  {name:<24} {size / 1024:7.1f} KB  {'(chapter, target <= 150 KB) ' + mark if chapter else ''}")
+
+
+if __name__ == "__main__":
+    main()
