@@ -82,13 +82,23 @@ def test_data_change_marks_only_its_notebooks_stale(tmp_path):
     _copy_project(tmp_path)
     script = tmp_path / "book" / "_scripts" / "build.py"
     assert run(script, "--status").returncode == 0
-    _change_q1_deliveries(tmp_path)
+    tariffs = tmp_path / "data" / "tariffs.csv"
+    tariffs.write_text(tariffs.read_text().replace("Chinese-made EVs", "Chinese-made electric cars"))
     out = run(script, "--status")
     assert out.returncode == 1
     stale = set(out.stdout.split())
     expected = {p.name for p in (tmp_path / "book").glob("*.ipynb")
-                if "deliveries" in json.loads(p.read_text())["metadata"]["xev"]["tables"]}
-    assert stale == expected and "trust-crisis.ipynb" in stale
+                if "tariffs" in json.loads(p.read_text())["metadata"]["xev"]["tables"]}
+    assert stale == expected and "global-expansion.ipynb" in stale and "trust-crisis.ipynb" not in stale
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("change", ["helpers/tables.py", "seeds/research/external-facts.md"])
+def test_helpers_or_seed_change_marks_every_notebook_stale(tmp_path, change):
+    _copy_project(tmp_path)
+    (tmp_path / change).write_text((tmp_path / change).read_text() + "\n")
+    out = run(tmp_path / "book" / "_scripts" / "build.py", "--status")
+    assert set(out.stdout.split()) == {p.name for p in (tmp_path / "book").glob("*.ipynb")}
 
 
 @pytest.mark.slow

@@ -177,12 +177,12 @@ def build(jobs: int) -> None:
 
     jb = Path(sys.executable).parent / "jupyter-book"
     cmd = [str(jb), "build", str(BOOK), "--warningiserror", "--keep-going", "--quiet"]
+    copy_data()  # before Sphinx: pages link the table files, and MyST checks those links
     print("html: " + " ".join(cmd[1:]), flush=True)
     sphinx = subprocess.Popen(cmd, cwd=ROOT)
     with ThreadPoolExecutor(max_workers=2) as pool:
         bundle = pool.submit(write_vega_bundle)
         export_figures(max(1, jobs - 1))
-        copy_data()
         bundle.result()
     if sphinx.wait() != 0:
         sys.exit("html: the strict build failed (warnings count as errors); see above")
