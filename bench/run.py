@@ -96,35 +96,19 @@ def execute_sequentially(copy: Copy):
 
 def chapter_draw_times(html_dir: Path, runs: int) -> dict[str, list[float]]:
     """Seconds from navigation start until every figure of a chapter has drawn."""
-    import functools
-    import http.server
-    import threading
+    sys.path.insert(0, str(ROOT / "book" / "_scripts"))
+    from browser import chromium, served, wait_for_figures
 
-    from playwright.sync_api import sync_playwright
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *a):
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(html_dir)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{httpd.server_address[1]}/"
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
     out = {}
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
+    with served(html_dir) as base, chromium() as b:
         for name in CHAPTERS:
             out[name] = []
             for _ in range(runs):
                 page = b.new_page()
                 page.goto(base + f"{name}.html", wait_until="domcontentloaded")
-                n = page.locator(".xev-chart").count()
-                page.wait_for_function("n => document.querySelectorAll('.xev-chart svg.marks').length >= n", arg=n)
+                wait_for_figures(page)
                 out[name].append(page.evaluate("performance.now()") / 1000)
                 page.close()
-        b.close()
-    httpd.shutdown()
     return out
 
 

@@ -2,23 +2,19 @@
 by Playwright), served from 127.0.0.1: no console error, no request to any
 other host, every figure drawn, links and downloads resolve, search works,
 and axe-core finds no serious or critical accessibility violation."""
-import functools
-import http.server
 import os
 import re
-import shutil
-import threading
+import sys
 from urllib.parse import urljoin, urlparse
 
 import pytest
 
 from conftest import PAGES, REPORT, ROOT
 
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+sys.path.insert(0, str(ROOT / "book" / "_scripts"))
+from browser import ARGS, CHROMIUM, served, wait_for_figures  # noqa: E402
+
 AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
-# Flags for a closed network: without them Chromium keeps calling home.
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-default-apps", "--disable-quic"]
 
 
 def _missing() -> str | None:
@@ -48,19 +44,10 @@ def browser():
         b.close()
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="session")
 def server(built):
-    handler = functools.partial(_Quiet, directory=str(built))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
+    with served(built) as base:
+        yield base
 
 
 def visit(browser, url, width=1280):
@@ -73,10 +60,7 @@ def visit(browser, url, width=1280):
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("response", lambda r: errors.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
     page.goto(url, wait_until="networkidle")
-    figures = page.locator(".xev-chart").count()
-    if figures:
-        page.wait_for_function(
-            "n => document.querySelectorAll('.xev-chart svg.marks').length >= n", arg=figures, timeout=15000)
+    wait_for_figures(page)
     return context, page, requests, errors
 
 

@@ -6,6 +6,9 @@
 The book is served from 127.0.0.1 while Chromium reads it. In PDFs each
 interactive figure is replaced by its static PNG (written by the build), so
 a printed report shows exactly the figure readers can download.
+
+Also the one place that knows how to serve a built book on 127.0.0.1 and
+drive Debian's Chromium offline: the tests and the bench import it.
 """
 from __future__ import annotations
 
@@ -50,10 +53,11 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def served():
-    if not (HTML / "index.html").exists():
+def served(directory: Path = HTML):
+    """Serve ``directory`` on 127.0.0.1 (a free port); yield its base URL."""
+    if not (directory / "index.html").exists():
         sys.exit("no built book: run `make book` first")
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(HTML)))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(directory)))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{httpd.server_address[1]}/"
@@ -75,12 +79,19 @@ def chromium():
             browser.close()
 
 
+def wait_for_figures(page, timeout=15000) -> int:
+    """Wait until every figure on the page has drawn its SVG; return how many."""
+    n = page.locator(".xev-chart").count()
+    if n:
+        page.wait_for_function("n => document.querySelectorAll('.xev-chart svg.marks').length >= n",
+                               arg=n, timeout=timeout)
+    return n
+
+
 def _open(browser, url, width=1280):
     page = browser.new_page(viewport={"width": width, "height": 900})
     page.goto(url, wait_until="networkidle")
-    n = page.locator(".xev-chart").count()
-    if n:
-        page.wait_for_function("n => document.querySelectorAll('.xev-chart svg.marks').length >= n", arg=n)
+    wait_for_figures(page)
     return page
 
 
