@@ -73,8 +73,9 @@ def check_sources(ctx: Context) -> list[DataError]:
         rel = f"seeds/{seed.name}"
         if rel not in registered:
             problems.append(DataError(rel, "seed document has no row in data/sources.csv"))
-    if ctx.text(NOTES) is None:
-        problems.append(DataError(NOTES, "research notes are missing: external quotes cannot be checked"))
+    for notes in NOTES:
+        if ctx.text(notes) is None:
+            problems.append(DataError(notes, "research notes are missing: external quotes cannot be checked"))
     return problems
 
 
@@ -139,14 +140,20 @@ def check_fact_rows(ctx: Context, name: str) -> list[DataError]:
         if v["quote"] is not None and not pv.fragments(quote):
             problems.append(DataError(shown, "quote: is empty once elisions are removed", line, col["quote"]))
         elif source is not None and v["quote"] is not None:
-            where = source["path"] if source["kind"] == "seed" else NOTES
-            text = ctx.text(where) if where else None
-            if text is None:
-                if where not in unreadable:    # say it once per table, not once per row
-                    unreadable.add(where)
-                    problems.append(DataError(shown, f"quote: cannot be checked, {where!r} is missing "
-                                              "or unreadable", line, col["quote"]))
-            elif not pv.quote_in_text(quote, text):
+            # a seed's quote is in its own file; an external one in any of the notes
+            wheres = [source["path"]] if source["kind"] == "seed" else list(NOTES)
+            texts = [(w, ctx.text(w) if w else None) for w in wheres]
+            missing = [w for w, t in texts if t is None]
+            if any(pv.quote_in_text(quote, t) for _, t in texts if t is not None):
+                pass
+            elif missing:
+                for where in missing:
+                    if where not in unreadable:    # say it once per table, not once per row
+                        unreadable.add(where)
+                        problems.append(DataError(shown, f"quote: cannot be checked, {where!r} is missing "
+                                                  "or unreadable", line, col["quote"]))
+            else:
+                where = wheres[0] if len(wheres) == 1 else "seeds/research/ (any of the notes)"
                 problems.append(DataError(shown, f"quote: not found in {where}: {quote[:60]!r}",
                                           line, col["quote"]))
         keys = derivation_keys(v.get("derivation"))

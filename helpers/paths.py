@@ -10,7 +10,11 @@ from .errors import DataError
 ROOT_ENV = "XIAOMI_EV_ROOT"
 
 DESCRIPTOR = "data/datapackage.json"
-NOTES = "seeds/research/external-facts.md"
+# The research notes on external reporting, oldest first: an external
+# source's quote must be found in one of them.
+NOTES = ("seeds/research/external-facts.md",
+         "seeds/research/2026-business.md",
+         "seeds/research/2026-trust-global.md")
 
 
 def project_root(root: str | os.PathLike | None = None) -> Path:

@@ -1,0 +1,103 @@
+"""What changed in the data between editions of the book.
+
+A manifest records, for every table the descriptor lists, each row's key and
+a hash of its cells as written in the CSV. The manifest of each published
+edition is committed (``book/_editions/VERSION.json``), so a clean clone with
+no git history can still say which rows were added, changed or removed since.
+
+    python -m helpers.editions write 0.1.0   # record the current data as edition 0.1.0
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .paths import project_root
+
+EDITIONS = Path("book") / "_editions"
+
+
+def _row_hash(cells: dict[str, str]) -> str:
+    # Canonical JSON of the cells as text: a change to any cell, including its
+    # quote or source, changes the hash; re-ordering columns does not.
+    text = json.dumps(cells, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def table_rows(text: str, key_fields: list[str]) -> dict[str, str]:
+    """Row key -> content hash, for one CSV's text."""
+    rows = {}
+    for cells in csv.DictReader(io.StringIO(text)):
+        key = " | ".join(cells[k] for k in key_fields)
+        rows[key] = _row_hash(cells)
+    return rows
+
+
+def manifest(root=None, version: str | None = None) -> dict:
+    """The manifest of the data as it stands in ``root``."""
+    root = project_root(root)
+    descriptor = json.loads((root / "data" / "datapackage.json").read_text("utf-8"))
+    tables = {}
+    for res in descriptor["resources"]:
+        text = (root / "data" / res["path"]).read_text("utf-8")
+        tables[res["name"]] = table_rows(text, list(res["schema"]["primaryKey"]))
+    return {"edition": version, "tables": tables}
+
+
+def load(version: str, root=None) -> dict:
+    path = project_root(root) / EDITIONS / f"{version}.json"
+    return json.loads(path.read_text("utf-8"))
+
+
+@dataclass
+class TableChanges:
+    table: str
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    new_table: bool = False
+    dropped_table: bool = False
+
+
+def compare(old: dict, new: dict) -> list[TableChanges]:
+    """Per table, the row keys added, changed and removed from ``old`` to ``new``."""
+    out = []
+    names = list(new["tables"]) + [t for t in old["tables"] if t not in new["tables"]]
+    for name in names:
+        before, after = old["tables"].get(name), new["tables"].get(name)
+        c = TableChanges(name, new_table=before is None, dropped_table=after is None)
+        before, after = before or {}, after or {}
+        c.added = [k for k in after if k not in before]
+        c.removed = [k for k in before if k not in after]
+        c.changed = [k for k in after if k in before and after[k] != before[k]]
+        c.unchanged = sum(1 for k in after if before.get(k) == after[k])
+        out.append(c)
+    return out
+
+
+def since(version: str, root=None) -> list[TableChanges]:
+    """Changes from the committed manifest of ``version`` to the data now."""
+    return compare(load(version, root), manifest(root))
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2 or argv[0] != "write":
+        print("usage: python -m helpers.editions write VERSION", file=sys.stderr)
+        return 2
+    root = project_root()
+    path = root / EDITIONS / f"{argv[1]}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(manifest(root, argv[1]), indent=1, sort_keys=True, ensure_ascii=False) + "\n",
+                    "utf-8")
+    print(f"wrote {path.relative_to(root)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
