@@ -74,3 +74,15 @@ def bibtex(slug: str, chapter: str | None = None, data_as_of: date | None = None
     kind = "incollection" if chapter else "book"
     body = ",\n".join(f"  {k} = {v}" for k, v in fields)
     return f"@{kind}{{{_key(slug)},\n{body}\n}}"
+
+
+def citation_block(chapter: str, slug: str, data_as_of: date) -> str:
+    """The "Cite this chapter" block of a page: APA and BibTeX, as HTML."""
+    import html
+
+    apa_html = re.sub(r"[*]([^*]+)[*]", r"<em>\1</em>", html.escape(apa(chapter, data_as_of=data_as_of)))
+    bib_html = html.escape(bibtex(slug, chapter, data_as_of))
+    return ("<p><strong>APA</strong></p>"
+            f"<p>{apa_html}</p>"
+            "<p><strong>BibTeX</strong></p>"
+            f'<pre class="xev-bibtex"><code>{bib_html}</code></pre>')

@@ -1,0 +1,275 @@
+"""The chapter API: one ``Page`` object per notebook.
+
+Through it a notebook loads tables, takes rows by key (the page records every
+row it uses), glues numbers as links to their evidence, makes figures, lists
+its "What to watch" items and ends with its coverage dates and citation. The
+page's "data as of" and "sources reach" dates come from the rows it actually
+used, not from whole tables.
+
+    from helpers.narrative import num
+    from helpers.page import Page
+
+    page = Page("trust-crisis", "Trust crisis")
+    deliveries = page.load("deliveries")
+    q3 = page.row("deliveries", "del-2025-q3-yicai")
+    page.glue("q3_2025", num(q3["value"]), q3)      # {glue}`q3_2025` in markdown
+    ...
+    page.finish()                                    # last cell (remove-input)
+
+Markdown uses the plain ``{glue}`name``` role for numbers (the glued value is
+HTML: a link with a tooltip) and ``{glue:text}`` for the version and dates.
+"""
+from __future__ import annotations
+
+import math
+import re
+from datetime import date
+
+import pandas as pd
+
+from . import evidence
+from .loading import load_table
+
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
+_DIGIT = re.compile(r"\d")
+
+
+class _Glued:
+    """A glued value: HTML for the book, plain text for every other front end
+    (JupyterLab, a terminal, nbval's comparison)."""
+
+    def __init__(self, html: str, text: str):
+        self.html, self.text = html, text
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _glue(name: str, value, display: bool = False) -> None:
+    from myst_nb import glue
+
+    glue(name, value, display=display)
+
+
+def _row_ref(row: pd.Series) -> tuple[str, str]:
+    ref = getattr(row, "attrs", {}).get("xev_row")
+    if not ref:
+        raise ValueError("glue a row taken with page.row(table, key): this one does not say which row it is")
+    return ref
+
+
+class Page:
+    """One book page: the rows it uses, the numbers it glues, its figures."""
+
+    def __init__(self, slug: str, title: str):
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", slug):
+            raise ValueError(f"page slug {slug!r}: use the notebook's file name without .ipynb")
+        self.slug, self.title = slug, title
+        self._tables: dict[str, pd.DataFrame] = {}
+        self.used: dict[tuple[str, str], None] = {}        # (table, key), in order of first use
+        self.derived: dict[str, tuple[str, list[tuple[str, str]], str]] = {}
+        self.glued: set[str] = set()
+        self.low = False                                    # does any glued number rest on an L source?
+
+    # ------------------------------------------------------------ rows
+
+    def load(self, name: str) -> pd.DataFrame:
+        """A table (loaded and verified once per page). Loading records no row:
+        take the rows a sentence uses with ``row``, and pass plotted rows to ``figure``."""
+        if name not in self._tables:
+            self._tables[name] = load_table(name)
+        return self._tables[name]
+
+    def key_field(self, table: str) -> str:
+        return self.load(table).attrs["primary_key"][0]
+
+    def row(self, table: str, key: str) -> pd.Series:
+        """The row of ``table`` whose primary key is ``key`` (fails loudly if it is gone)."""
+        df = self.load(table)
+        field = self.key_field(table)
+        hits = df[df[field].eq(key)]
+        if len(hits) != 1:
+            raise KeyError(f"{table}: no row with {field} = {key!r}")
+        row = hits.iloc[0].copy()
+        row.attrs = {"xev_row": (table, key)}
+        self.used[(table, key)] = None
+        return row
+
+    def rows(self, table: str, frame: pd.DataFrame) -> None:
+        """Record every row of ``frame`` (a selection of ``table`` that keeps its key column) as used."""
+        field = self.key_field(table)
+        if field not in frame.columns:
+            raise ValueError(f"{table}: keep the key column {field!r} in the rows you use")
+        for key in frame[field]:
+            self.used[(table, str(key))] = None
+
+    # ------------------------------------------------------------ glue
+
+    def _name(self, name: str) -> None:
+        if not _NAME.fullmatch(name):
+            raise ValueError(f"glue name {name!r}: use lowercase letters, digits and underscores")
+        if name in self.glued:
+            raise ValueError(f"glue name {name!r} used twice on this page")
+        self.glued.add(name)
+
+    def glue(self, name: str, text: str, *rows: pd.Series, how: str | None = None) -> None:
+        """Glue the number ``text`` (formatted by helpers.narrative) as a link to its evidence.
+
+        One row: the link goes to that row's entry in the evidence appendix.
+        Several rows, or ``how`` (the arithmetic, in words): the number is
+        derived, and the link goes to an entry at the end of this page that
+        lists the rows and ``how``."""
+        self._name(name)
+        if not isinstance(text, str) or not _DIGIT.search(text):
+            raise ValueError(f"{name}: glue numbers with page.glue and words with page.text ({text!r})")
+        if "nan" in text.lower():
+            raise ValueError(f"{name}: refusing to glue a missing value ({text!r})")
+        if not rows:
+            raise ValueError(f"{name}: a number needs the row(s) it comes from")
+        refs = [_row_ref(r) for r in rows]
+        for ref in refs:
+            self.used[ref] = None
+        low = any(evidence.is_low(r) for r in rows)
+        self.low |= low
+        if len(refs) == 1 and how is None:
+            table, key = refs[0]
+            html = evidence.link(text, table, key, f"xev-tip-{name}")
+        else:
+            if not how:
+                raise ValueError(f"{name}: a number from several rows needs how=... (the arithmetic, in words)")
+            self.derived[name] = (text, refs, how)
+            names = "; ".join(dict.fromkeys(evidence.source_name(r["source_id"]) for r in rows))
+            html = evidence.derived_link(text, name, f"Derived: {how}. From {len(refs)} rows ({names}).", low)
+        plain = text + (" " + evidence.LOW_MARK if low else "")
+        _glue(name, _Glued(html, plain))
+
+    def text(self, name: str, text: str) -> None:
+        """Glue words (a name, a label) that need no evidence link; never a number."""
+        self._name(name)
+        if not isinstance(text, str):
+            raise ValueError(f"{name}: page.text takes a string")
+        _glue(name, text)
+
+    # ------------------------------------------------------------ figures
+
+    def figure(self, chart, name: str, title: str, alt_text: str, rows: pd.DataFrame, table: str | None = None):
+        """Finish and glue a chart as ``fig-<name>`` (shown by ```{glue:figure} fig-<name>```).
+
+        ``rows`` are the rows plotted: they keep their table's key column and
+        ``source_id``; they are recorded as used. A chart that plots a row
+        resting on a low-confidence source must say so on the chart: some
+        text in it carries the [L] marker."""
+        from . import charts
+
+        tables = [table] if table else [t for t in self._tables if self.key_field(t) in rows.columns]
+        if not tables:
+            raise ValueError(f"figure {name!r}: the plotted rows must keep their table's key column")
+        self.rows(tables[0], rows)
+        if any(evidence.confidence(s) == "L" for s in rows["source_id"]):
+            spec = charts.Figure(chart, name, alt_text, "").spec_json() if not hasattr(chart, "to_json") \
+                else chart.to_json()
+            if evidence.LOW_MARK not in spec:
+                raise ValueError(f"figure {name!r} plots a low-confidence row: label it with {evidence.LOW_MARK}")
+        fig = charts.figure(chart, name, alt_text, rows)
+        _glue(f"fig-{name}", fig, display=True)
+        return fig
+
+    # ------------------------------------------------------------ what to watch
+
+    def watch(self) -> None:
+        """Glue ``watch``: this page's items of data/watch_items.csv, past-due ones marked."""
+        items = self.load("watch_items")
+        mine = items[items["page"].eq(self.slug)].sort_values("due")
+        today = release_date()
+        lines = []
+        for _, item in mine.iterrows():
+            row = self.row("watch_items", item["watch_id"])
+            due = item["due"].date()
+            if item["status"] == "answered" and isinstance(item["answer_ref"], str):
+                t, k = item["answer_ref"].split(":", 1)
+                state = f'answered: see <a href="{evidence.href(t, k)}">the evidence</a>'
+                self.used[(t, k)] = None
+            elif due < today:
+                state = ("<strong>past due</strong>: our sources do not report an answer "
+                         f"(due {due.isoformat()})")
+            else:
+                state = f"open, answer due by {due.isoformat()}"
+            src = evidence.link("source", "watch_items", row.attrs["xev_row"][1], f"xev-tip-watch-{item['watch_id']}")
+            lines.append(f"<li>{evidence._esc(item['question'])} — {state} ({src})</li>")
+        body = "<ul class=\"xev-watch\">" + "".join(lines) + "</ul>" if lines else \
+            "<p>Our data holds no open question for this page.</p>"
+        self.glued.add("watch")
+        _glue("watch", _Glued(body, "\n".join(re.sub("<[^>]+>", "", x) for x in lines)))
+
+    # ------------------------------------------------------------ coverage and citation
+
+    def sources_used(self) -> list[str]:
+        out = []
+        for table, key in self.used:
+            sid = evidence.raw_rows(table)[key]["source_id"]
+            if sid not in out:
+                out.append(sid)
+        return out
+
+    def as_of(self) -> date:
+        """The newest publication date among the sources of the rows this page used."""
+        published = [evidence.source(s)["published"] for s in self.sources_used()]
+        published = [p for p in published if isinstance(p, pd.Timestamp)]
+        if not published:
+            raise ValueError(f"{self.slug}: none of the rows used has a dated source")
+        return max(published).date()
+
+    def sources_reach(self) -> date:
+        """The date of the newest fact this page uses: the newest date in the rows
+        used that is not after its own source's publication (targets and schedules
+        point ahead of their source, and are not facts yet)."""
+        newest = None
+        as_of = self.as_of()
+        for table, key in self.used:
+            df = self.load(table)
+            row = df[df[self.key_field(table)].eq(key)].iloc[0]
+            published = evidence.source(row["source_id"])["published"]
+            limit = published.date() if isinstance(published, pd.Timestamp) else as_of
+            for col in df.columns:
+                if pd.api.types.is_datetime64_any_dtype(df[col]) and isinstance(row[col], pd.Timestamp):
+                    d = row[col].date()
+                    if d <= limit and (newest is None or d > newest):
+                        newest = d
+        return newest or as_of
+
+    def finish(self):
+        """The last cell: glue the header values, render the derived-number
+        entries and the citation block. Returns Markdown for display."""
+        from IPython.display import HTML
+
+        from . import cite
+
+        as_of, reach = self.as_of(), self.sources_reach()
+        for name, value in (("book_version", cite.book().version), ("data_as_of", as_of.isoformat()),
+                            ("sources_reach", reach.strftime("%Y-%m"))):
+            self.glued.add(name)
+            _glue(name, value)
+        note = evidence.LOW_NOTE if self.low else ""
+        note += "Each number links to its source and quote; hover or focus it for a preview."
+        self.glued.add("low_note")
+        _glue("low_note", note)
+        parts = []
+        if self.derived:
+            parts.append('<h3 id="derived-numbers">How the derived numbers are computed</h3>')
+            parts += [evidence.derived_entry_html(n, t, refs, how) for n, (t, refs, how) in self.derived.items()]
+        parts.append(cite.citation_block(self.title, self.slug, as_of))
+        return HTML("".join(parts))
+
+
+def release_date() -> date:
+    """The date this edition was released (CITATION.cff): the day the book is read against."""
+    from . import cite
+
+    return date.fromisoformat(cite.book().released)
+
+
+def is_missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
