@@ -9,10 +9,31 @@ from pathlib import Path
 from . import provenance as pv
 from .descriptor import Resource, load_descriptor
 from .errors import DataError
-from .paths import NOTES, project_root
+from .paths import DESCRIPTOR, NOTES, file_problem, project_root, read_confined
 from .tables import Parsed, parse, shown_path
 
 MONEY = re.compile(r"^(CNY|USD|HKD)\b")
+
+
+# What the project's own checks read from the tables: a descriptor that
+# renames or drops these columns is refused before anything is checked.
+REQUIRED_COLUMNS = {
+    "sources": ("source_id", "kind", "path", "confidence"),
+    "claims": ("evidence_ids", "evidence"),
+}
+
+
+def _project_shape(resources: dict[str, Resource]) -> None:
+    for name, columns in REQUIRED_COLUMNS.items():
+        if name not in resources:
+            if name == "sources":
+                raise DataError(DESCRIPTOR, "needs a resource named 'sources' (the source registry)",
+                                code="schema-error")
+            continue
+        missing = [c for c in columns if c not in resources[name].field_names]
+        if missing:
+            raise DataError(DESCRIPTOR, f"resource '{name}': the project's checks need its field(s) "
+                            f"{', '.join(missing)}", code="schema-error")
 
 
 class Context:
@@ -21,8 +42,10 @@ class Context:
     def __init__(self, root=None):
         self.root: Path = project_root(root)
         self.resources: dict[str, Resource] = load_descriptor(self.root)
+        _project_shape(self.resources)
         self._parsed: dict[str, tuple[Parsed | None, list[DataError]]] = {}
         self._texts: dict[str, str | None] = {}
+        self.unreadable: dict[str, str] = {}     # relpath -> why, for texts that could not be read
 
     def parsed(self, name: str) -> tuple[Parsed | None, list[DataError]]:
         if name not in self._parsed:
@@ -38,13 +61,23 @@ class Context:
         return {} if parsed is None else {r.values["source_id"]: r.values for r in parsed.records}
 
     def text(self, relpath: str) -> str | None:
-        """Normalised text of a file under the root, None if unreadable."""
+        """Normalised text of a regular file inside seeds/, None if it cannot
+        be read (``self.unreadable[relpath]`` then says why, never quoting
+        the file)."""
         if relpath not in self._texts:
             try:
-                self._texts[relpath] = pv.normalise((self.root / relpath).read_text("utf-8"))
-            except (OSError, UnicodeDecodeError):
+                data = read_confined(self.root, relpath, within=("seeds",))
+                self._texts[relpath] = pv.normalise(data.decode("utf-8"))
+            except DataError as e:
                 self._texts[relpath] = None
+                self.unreadable[relpath] = e.message
+            except UnicodeDecodeError as e:
+                self._texts[relpath] = None
+                self.unreadable[relpath] = f"is not valid UTF-8 (byte {e.start})"
         return self._texts[relpath]
+
+    def why(self, relpath: str) -> str:
+        return self.unreadable.get(relpath, "is missing or unreadable")
 
 
 # ------------------------------------------------------------ sources
@@ -61,21 +94,24 @@ def check_sources(ctx: Context) -> list[DataError]:
         v, line = r.values, r.line
         if v["kind"] == "seed":
             if not v["path"]:
-                problems.append(DataError(parsed.shown, "seed source needs a path under seeds/", line, col["path"]))
-            elif not v["path"].startswith("seeds/") or ctx.text(v["path"]) is None:
-                problems.append(DataError(parsed.shown, f"path: seed file {v['path']!r} is missing or unreadable",
-                                          line, col["path"]))
+                problems.append(DataError(parsed.shown, "seed source needs a path under seeds/", line,
+                                          col["path"], code="source-registry"))
+            elif ctx.text(v["path"]) is None:
+                problems.append(DataError(parsed.shown, f"path: seed file {v['path'][:80]!r} "
+                                          f"{ctx.why(v['path'])}", line, col["path"], code="source-registry"))
             registered.add(v["path"])
         elif v["kind"] == "external" and not v["confidence"]:
             problems.append(DataError(parsed.shown, "confidence: external source needs H, M or L",
-                                      line, col["confidence"]))
+                                      line, col["confidence"], code="source-registry"))
     for seed in sorted((ctx.root / "seeds").glob("*.txt")):
         rel = f"seeds/{seed.name}"
         if rel not in registered:
-            problems.append(DataError(rel, "seed document has no row in data/sources.csv"))
+            problems.append(DataError(rel, "seed document has no row in data/sources.csv",
+                                      code="source-registry"))
     for notes in NOTES:
         if ctx.text(notes) is None:
-            problems.append(DataError(notes, "research notes are missing: external quotes cannot be checked"))
+            problems.append(DataError(notes, f"research notes {ctx.why(notes)}: external quotes cannot be "
+                                      "checked against them", code="source-registry"))
     return problems
 
 
@@ -128,17 +164,20 @@ def check_fact_rows(ctx: Context, name: str) -> list[DataError]:
     res, shown = parsed.resource, parsed.shown
     col = {n: i for i, n in enumerate(res.field_names, 1)}
     checked = [f.name for f in res.fields if f.checked]
+    # a declared foreign key to sources is checked by check_foreign_keys
+    declared = any(src == ("source_id",) and ref == "sources" for src, ref, _ in res.foreign_keys)
     problems = []
     unreadable: set[str] = set()
     for r in parsed.records:
         v, line = r.values, r.line
         source = ctx.sources.get(v["source_id"])
-        if v["source_id"] is not None and source is None:
+        if v["source_id"] is not None and source is None and not declared:
             problems.append(DataError(shown, f"source_id: {v['source_id']!r} is not in data/sources.csv",
-                                      line, col["source_id"]))
+                                      line, col["source_id"], code="foreign-key"))
         quote = v["quote"] or ""
         if v["quote"] is not None and not pv.fragments(quote):
-            problems.append(DataError(shown, "quote: is empty once elisions are removed", line, col["quote"]))
+            problems.append(DataError(shown, "quote: is empty once elisions are removed", line, col["quote"],
+                                      code="quote-error"))
         elif source is not None and v["quote"] is not None:
             # a seed's quote is in its own file; an external one in any of the notes
             wheres = [source["path"]] if source["kind"] == "seed" else list(NOTES)
@@ -150,17 +189,18 @@ def check_fact_rows(ctx: Context, name: str) -> list[DataError]:
                 for where in missing:
                     if where not in unreadable:    # say it once per table, not once per row
                         unreadable.add(where)
-                        problems.append(DataError(shown, f"quote: cannot be checked, {where!r} is missing "
-                                                  "or unreadable", line, col["quote"]))
+                        problems.append(DataError(shown, f"quote: cannot be checked, {where[:80]!r} "
+                                                  f"{ctx.why(where)}", line, col["quote"], code="quote-error"))
             else:
                 where = wheres[0] if len(wheres) == 1 else "seeds/research/ (any of the notes)"
-                problems.append(DataError(shown, f"quote: not found in {where}: {quote[:60]!r}",
-                                          line, col["quote"]))
+                problems.append(DataError(shown, f"quote: not found in {where[:80]}: {quote[:60]!r}",
+                                          line, col["quote"], code="quote-error"))
         keys = derivation_keys(v.get("derivation"))
         for key in keys:
             if key not in checked:
-                problems.append(DataError(shown, f"derivation: explains {key!r}, which is not a checked "
-                                          f"field ({', '.join(checked)})", line, col["derivation"]))
+                problems.append(DataError(shown, f"derivation: explains {key[:40]!r}, which is not a checked "
+                                          f"field ({', '.join(checked)})", line, col["derivation"],
+                                          code="value-error"))
         for field in checked:
             value = v.get(field)
             if value is None:
@@ -168,10 +208,11 @@ def check_fact_rows(ctx: Context, name: str) -> list[DataError]:
             if isinstance(value, float) and res.field(field).type == "number":
                 bad = _domain(_unit_of(res, v, field), value)
                 if bad and not res.field(field).unit:   # fixed-unit fields use schema bounds
-                    problems.append(DataError(shown, f"{field}: {value:g} {bad}", line, col[field]))
+                    problems.append(DataError(shown, f"{field}: {value:g} {bad}", line, col[field],
+                                              code="value-error"))
             if quote and field not in keys and not _recoverable(res, v, field):
                 problems.append(DataError(shown, f"{field}: {value} is not in the quote and no "
-                                          f"derivation explains it", line, col[field]))
+                                          f"derivation explains it", line, col[field], code="value-error"))
     return problems
 
 
@@ -196,8 +237,8 @@ def check_claims(ctx: Context) -> list[DataError]:
         for ref in (v["evidence_ids"] or "").split():
             table, _, key = ref.partition(":")
             if table not in ctx.resources or not ctx.resources[table].primary_key:
-                problems.append(DataError(parsed.shown, f"evidence_ids: {ref!r} names no table",
-                                          line, col["evidence_ids"]))
+                problems.append(DataError(parsed.shown, f"evidence_ids: {ref[:60]!r} names no table",
+                                          line, col["evidence_ids"], code="foreign-key"))
                 continue
             target, _ = ctx.parsed(table)
             if target is None:
@@ -206,8 +247,8 @@ def check_claims(ctx: Context) -> list[DataError]:
             pk = res.primary_key[0]
             row = next((t.values for t in target.records if t.values[pk] == key), None)
             if row is None:
-                problems.append(DataError(parsed.shown, f"evidence_ids: no row {key!r} in {table}",
-                                          line, col["evidence_ids"]))
+                problems.append(DataError(parsed.shown, f"evidence_ids: no row {key[:60]!r} in {table}",
+                                          line, col["evidence_ids"], code="foreign-key"))
                 continue
             for f in res.fields:
                 if f.checked and f.type in ("integer", "number") and row[f.name] is not None:
@@ -217,24 +258,70 @@ def check_claims(ctx: Context) -> list[DataError]:
             if _YEAR.match(token):
                 continue
             if not any(pv.value_in_quote(val, unit, token) for val, unit in values):
-                problems.append(DataError(parsed.shown, f"evidence: the number {token} is not a value of "
-                                          "any row in evidence_ids", line, col["evidence"]))
+                problems.append(DataError(parsed.shown, f"evidence: the number {token[:30]} is not a value of "
+                                          "any row in evidence_ids", line, col["evidence"], code="claim-error"))
     return problems
 
 
 # ------------------------------------------------------------ whole package
 
-def check_files(ctx: Context) -> list[DataError]:
-    """The descriptor and the data folder list the same tables."""
+def check_foreign_keys(ctx: Context, name: str) -> list[DataError]:
+    """Every foreign key the descriptor declares for table ``name``: each
+    row's key (when none of its cells is empty) is a row of the referenced
+    table."""
+    parsed, _ = ctx.parsed(name)
+    if parsed is None:
+        return []
+    res = parsed.resource
+    col = {n: i for i, n in enumerate(res.field_names, 1)}
     problems = []
-    listed = {res.path for res in ctx.resources.values()}
+    for src, ref, dst in res.foreign_keys:
+        target, _ = ctx.parsed(ref)
+        if target is None:          # its own problems are reported with it
+            continue
+        keys = {tuple(r.values[f] for f in dst) for r in target.records}
+        for r in parsed.records:
+            key = tuple(r.values[f] for f in src)
+            if None in key or key in keys:
+                continue
+            shown = key[0] if len(key) == 1 else key
+            where = f"data/{target.resource.path}"
+            problems.append(DataError(parsed.shown, f"{src[0]}: {str(shown)[:60]!r} is not in {where} "
+                                      f"(column {', '.join(dst)})", r.line, col[src[0]], code="foreign-key"))
+    return problems
+
+
+def _is_table_file(p: Path) -> bool:
+    return p.suffix.lower() in (".csv", ".json")
+
+
+def check_files(ctx: Context) -> list[DataError]:
+    """The descriptor and the data folder list the same tables, and data/
+    holds nothing else a reader could take for data: no undescribed .csv or
+    .json file, no symbolic link, nothing that is not a regular file or folder."""
+    problems = []
+    listed = {res.path for res in ctx.resources.values()} | {"datapackage.json"}
     for res in ctx.resources.values():
-        if not (ctx.root / "data" / res.path).is_file():
-            problems.append(DataError(shown_path(res), "listed in data/datapackage.json but not on disk"))
-    for csv_file in sorted((ctx.root / "data").glob("*.csv")):
-        if csv_file.name not in listed:
-            problems.append(DataError(f"data/{csv_file.name}", "on disk but not described in "
-                                      "data/datapackage.json"))
+        if file_problem(ctx.root, f"data/{res.path}") == "file is missing":
+            problems.append(DataError(shown_path(res), "listed in data/datapackage.json but not on disk",
+                                      code="package-file"))
+    try:
+        entries = sorted((ctx.root / "data").iterdir())
+    except OSError as e:
+        return problems + [DataError("data", f"cannot be listed: {e.strerror}", code="scheme-error")]
+    for entry in entries:
+        if entry.name in listed:
+            continue                  # its own reading says if it is a link or not a regular file
+        shown = f"data/{entry.name}"
+        why = file_problem(ctx.root, shown, ("data",))
+        if why and "symbolic link" in why:
+            problems.append(DataError(shown, "is a symbolic link in data/; only regular files belong "
+                                      "there (it is never read or published)", code="package-file"))
+        elif why and "folder" not in why and not why.startswith("path "):
+            problems.append(DataError(shown, f"{why} (it is never read or published)", code="package-file"))
+        elif _is_table_file(entry):
+            problems.append(DataError(shown, "on disk but not described in data/datapackage.json "
+                                      "(it is never read or published)", code="package-file"))
     return problems
 
 
@@ -251,7 +338,9 @@ def verify(root=None) -> list[DataError]:
             problems += ctx.parsed(name)[1]
     problems += check_sources(ctx)
     for name in ctx.resources:
-        if name != "sources" and shown_path(ctx.resources[name]) not in missing:
-            problems += check_fact_rows(ctx, name)
+        if shown_path(ctx.resources[name]) not in missing:
+            problems += check_foreign_keys(ctx, name)
+            if name != "sources":
+                problems += check_fact_rows(ctx, name)
     problems += check_claims(ctx)
     return problems

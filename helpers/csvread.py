@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import DataError
+from .paths import read_confined
 
 
 @dataclass(frozen=True)
@@ -20,31 +21,30 @@ class RawTable:
 
 def _decode(data: bytes, shown: str) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
-        raise DataError(shown, "starts with a UTF-8 byte order mark (BOM); save without it", 1, 1)
+        raise DataError(shown, "starts with a UTF-8 byte order mark (BOM); save without it", 1, 1,
+                        code="encoding-error")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
         col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
-        raise DataError(shown, f"invalid UTF-8 byte 0x{data[e.start]:02x}", line, col) from None
+        raise DataError(shown, f"invalid UTF-8 byte 0x{data[e.start]:02x}", line, col,
+                        code="encoding-error") from None
 
 
-def read_raw(path: Path, shown: str) -> RawTable:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise DataError(shown, "file is missing") from None
-    except IsADirectoryError:
-        raise DataError(shown, "is a folder, not a CSV file") from None
+def read_raw(root: Path, relpath: str, shown: str) -> RawTable:
+    """The table at ``root/relpath`` (a regular file inside data/), split
+    into cells; any problem is a DataError naming ``shown``."""
+    data = read_confined(root, relpath, shown)
     if not data.strip():
-        raise DataError(shown, "file is empty (it needs at least a header line)")
+        raise DataError(shown, "file is empty (it needs at least a header line)", code="source-error")
     text = _decode(data, shown)
     if "\r" in text:
         line = text.count("\n", 0, text.index("\r")) + 1
-        raise DataError(shown, "has CR (Windows or old Mac) line ends; use LF only", line)
+        raise DataError(shown, "has CR (Windows or old Mac) line ends; use LF only", line, code="format-error")
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
-        raise DataError(shown, "contains a NUL character", line)
+        raise DataError(shown, "contains a NUL character", line, code="format-error")
 
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows, lines = [], []
@@ -58,10 +58,10 @@ def read_raw(path: Path, shown: str) -> RawTable:
                 rows.append(record)
                 lines.append(start)
             else:
-                raise DataError(shown, "blank line inside the table", start)
+                raise DataError(shown, "blank line inside the table", start, code="blank-row")
             start = reader.line_num + 1
     except csv.Error as e:
-        raise DataError(shown, f"malformed CSV: {e}", start) from None
+        raise DataError(shown, f"malformed CSV: {e}", start, code="format-error") from None
     if not header or header == [""]:
-        raise DataError(shown, "has no header line", 1)
+        raise DataError(shown, "has no header line", 1, code="blank-header")
     return RawTable(shown, header, rows, lines)

@@ -1,15 +1,77 @@
-"""load_table(): one curated table as a typed, documented DataFrame."""
+"""load_table(): one curated table as a typed, documented DataFrame.
+
+Loading is cached once per process: the checked tables of a project copy are
+kept, keyed on the descriptor, every table and every file under seeds/ by
+(path, size, mtime_ns, ctime_ns, inode). Any change to one of them starts
+afresh; so does a file changed in the last two seconds, whose timestamp
+could not yet tell a second edit from the first ("racy" timestamps, as git
+calls them). Each call returns its own copy of the frame.
+"""
 from __future__ import annotations
 
-from .checks import Context, check_claims, check_fact_rows, check_sources
+import copy
+import os
+import threading
+import time
+from pathlib import Path
+
+from .checks import Context, check_claims, check_fact_rows, check_foreign_keys, check_sources
 from .errors import DataError
-from .paths import DESCRIPTOR
-from .tables import to_frame
+from .paths import DESCRIPTOR, project_root
+
+_RACY_NS = 2_000_000_000
+_lock = threading.Lock()
+_cache: dict[Path, tuple[tuple, Context, dict]] = {}   # root -> (fingerprint, context, frames by name)
+
+
+def _fingerprint(root: Path) -> tuple | None:
+    """What the checked tables depend on, by lstat; None when a file is too
+    fresh to be trusted, or anything cannot be looked at (no caching)."""
+    paths = [root / DESCRIPTOR]
+    try:
+        paths += sorted(p for p in (root / "data").iterdir())
+        for folder, dirs, files in os.walk(root / "seeds"):   # never follows links
+            dirs.sort()
+            paths += [Path(folder) / f for f in sorted(files)]
+        now = time.time_ns()
+        out = []
+        for p in paths:
+            st = os.lstat(p)
+            if now - st.st_mtime_ns < _RACY_NS or now - st.st_ctime_ns < _RACY_NS:
+                return None
+            out.append((str(p), st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+        return tuple(out)
+    except OSError:
+        return None
+
+
+def _context(root=None) -> tuple[Context, dict | None]:
+    """A Context for ``root``: the cached one while no file changed (with its
+    frames by name), else a fresh one (cached when its files are settled)."""
+    path = project_root(root).resolve()
+    key = _fingerprint(path)
+    with _lock:
+        hit = _cache.get(path)
+        if key is not None and hit is not None and hit[0] == key:
+            return hit[1], hit[2]
+    ctx = Context(path)
+    frames: dict | None = None
+    if key is not None:
+        frames = {}
+        with _lock:
+            _cache[path] = (key, ctx, frames)
+    return ctx, frames
+
+
+def clear_cache() -> None:
+    """Forget every cached table (tests use it; nothing else needs to)."""
+    with _lock:
+        _cache.clear()
 
 
 def list_tables(root=None) -> list[str]:
     """Names of the curated tables, in the order data/datapackage.json lists them."""
-    return list(Context(root).resources)
+    return list(_context(root)[0].resources)
 
 
 def _raise_first(problems: list[DataError]) -> None:
@@ -17,8 +79,15 @@ def _raise_first(problems: list[DataError]) -> None:
         first = problems[0]
         if len(problems) > 1:
             first = DataError(first.path, f"{first.message} (and {len(problems) - 1} more "
-                              "problems: run `python -m helpers check`)", first.line, first.column)
+                              "problems: run `python -m helpers check`)", first.line, first.column,
+                              code=first.code)
         raise first
+
+
+def _copy(frame):
+    out = frame.copy(deep=True)
+    out.attrs = copy.deepcopy(frame.attrs)
+    return out
 
 
 def load_table(name: str, root=None):
@@ -30,27 +99,43 @@ def load_table(name: str, root=None):
     description) and ``sources`` (the rows of sources.csv the table cites).
     Raises DataError naming file, line and column for any problem.
     """
-    ctx = Context(root)
-    if name not in ctx.resources:
-        raise DataError(DESCRIPTOR, f"no table named {name!r}; the tables are: "
+    ctx, frames = _context(root)
+    if frames is not None and name in frames:
+        return _copy(frames[name])
+    frame = _load(ctx, name)
+    if frames is not None:
+        with _lock:
+            frames[name] = frame
+        return _copy(frame)
+    return frame
+
+
+def _load(ctx: Context, name: str):
+    from .tables import to_frame
+
+    if not isinstance(name, str) or name not in ctx.resources:
+        raise DataError(DESCRIPTOR, f"no table named {str(name)[:60]!r}; the tables are: "
                         + ", ".join(ctx.resources))
     res = ctx.resources[name]
     parsed, problems = ctx.parsed(name)
     _raise_first(problems)
+    refs = {ref for _, ref, _ in res.foreign_keys} | ({"sources"} if res.is_fact_table else set())
+    for ref in sorted(refs):
+        if ref != name:
+            _raise_first(ctx.parsed(ref)[1])
+    problems = check_foreign_keys(ctx, name)
     if res.is_fact_table:
-        sources_parsed, source_problems = ctx.parsed("sources")
-        _raise_first(source_problems)
-        problems = check_fact_rows(ctx, name)
+        problems += check_fact_rows(ctx, name)
         if name == "claims":
             problems += check_claims(ctx)
-    else:
-        problems = check_sources(ctx) if name == "sources" else []
+    elif name == "sources":
+        problems += check_sources(ctx)
     _raise_first(problems)
 
     cited = []
     if "source_id" in res.field_names and name != "sources":
         for r in parsed.records:
-            if r.values["source_id"] not in cited:
+            if r.values["source_id"] not in cited and r.values["source_id"] in ctx.sources:
                 cited.append(r.values["source_id"])
     keep = ("source_id", "kind", "title", "publisher", "published", "url", "confidence")
     attrs = {
@@ -62,7 +147,7 @@ def load_table(name: str, root=None):
         "units": {f.name: f.unit for f in res.fields if f.unit}
         | ({"value": "see column 'unit'"} if "unit" in res.field_names else {}),
         "columns": {f.name: f.description for f in res.fields},
-        "sources": [{k: (str(ctx.sources[s][k]) if ctx.sources[s][k] is not None else None)
+        "sources": [{k: (str(ctx.sources[s][k]) if ctx.sources[s].get(k) is not None else None)
                      for k in keep} for s in cited],
     }
     return to_frame(parsed, attrs)

@@ -10,6 +10,7 @@ import math
 import re
 import unicodedata
 from datetime import date
+from decimal import Decimal
 
 _TRANSLATE = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
@@ -121,8 +122,15 @@ def unit_scale(unit: str | None) -> float:
 
 
 def _decimals(value: float) -> int:
+    """Places after the decimal point in the shortest repr: 33.3 -> 1,
+    1e-05 -> 5, 1e+20 -> 0 (and 0 for inf or nan, which have none)."""
+    if not math.isfinite(value):
+        return 0
     text = repr(float(value))
-    return 0 if text.endswith(".0") else len(text.split(".")[1])
+    if text.endswith(".0"):
+        return 0
+    exponent = Decimal(text).as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
 def value_in_quote(value: float, unit: str | None, quote: str) -> bool:

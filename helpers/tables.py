@@ -3,20 +3,38 @@ schema, and records into a pandas DataFrame with its metadata in attrs."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from .csvread import read_raw
-from .descriptor import Field, Resource
-from .errors import DataError
+from .descriptor import INT64, NUMBER_LIMIT, PATTERN_CELL_MAX, Field, Resource
+from .errors import UNSAFE_CHARS, DataError
 
-_INTEGER = re.compile(r"-?\d+")
-_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)", re.ASCII)
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?", re.ASCII)
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 # A text cell starting like this runs as a formula when the CSV is opened in
-# a spreadsheet (OWASP "CSV injection").
-_FORMULA_START = ("=", "+", "-", "@", "\t")
+# a spreadsheet (OWASP "CSV injection"); full-width and small forms are
+# folded to these by NFKC first, and invisible format characters skipped.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\u2212")
+#: The longest cell this reader accepts: far above any quote in the data.
+MAX_CELL = 20000
+
+
+def formula_start(text: str) -> str | None:
+    """The character that would make a spreadsheet run ``text`` as a
+    formula (after any leading white space or invisible format characters,
+    and with full-width forms folded), or None."""
+    for ch in text:
+        if ch.isspace() or unicodedata.category(ch) == "Cf":
+            if ch in "\t\r":
+                return ch
+            continue
+        folded = unicodedata.normalize("NFKC", ch)[:1]
+        return ch if folded in _FORMULA_START or ch in _FORMULA_START else None
+    return None
 
 
 @dataclass
@@ -37,63 +55,107 @@ def shown_path(res: Resource) -> str:
 
 
 def _convert(raw: str, f: Field):
-    """Typed value of one non-empty cell, or a message saying what is wrong."""
+    """Typed value of one non-empty cell, or (None, (code, message)) saying
+    what is wrong with it."""
+    if len(raw) > MAX_CELL:
+        return None, ("constraint-error", f"{f.name}: cell is {len(raw)} characters long, more than "
+                      f"the {MAX_CELL} this reader accepts")
     if raw != raw.strip():
-        return None, f"{f.name}: {raw!r} has leading or trailing white space"
+        return None, ("constraint-error", f"{f.name}: {raw[:40]!r} has leading or trailing white space")
     if "\n" in raw:
-        return None, f"{f.name}: cell spans several lines"
+        return None, ("constraint-error", f"{f.name}: cell spans several lines")
+    bad = UNSAFE_CHARS.search(raw)
+    if bad:
+        return None, ("forbidden-value", f"{f.name}: holds the control, bidi or byte-order-mark character "
+                      f"U+{ord(bad.group()):04X} at character {bad.start() + 1}")
     if f.type == "string":
-        if raw.startswith(_FORMULA_START):
-            return None, (f"{f.name}: text {raw[:20]!r} starts with {raw[0]!r}, which a "
+        start = formula_start(raw)
+        if start:
+            return None, ("forbidden-value", f"{f.name}: text {raw[:20]!r} starts with {start!r}, which a "
                           "spreadsheet would run as a formula")
-        if f.pattern and not re.fullmatch(f.pattern, raw):
-            return None, f"{f.name}: {raw!r} does not match the pattern {f.pattern}"
+        if f.pattern:
+            if len(raw) > PATTERN_CELL_MAX:
+                return None, ("constraint-error", f"{f.name}: {len(raw)} characters is too long for a field "
+                              f"with a pattern (at most {PATTERN_CELL_MAX})")
+            if not re.fullmatch(f.pattern, raw):
+                return None, ("constraint-error", f"{f.name}: {raw!r} does not match the pattern {f.pattern}")
+        if f.min_length is not None and len(raw) < f.min_length:
+            return None, ("constraint-error", f"{f.name}: shorter than the minimum length {f.min_length}")
+        if f.max_length is not None and len(raw) > f.max_length:
+            return None, ("constraint-error", f"{f.name}: longer than the maximum length {f.max_length}")
         value = raw
     elif f.type == "integer":
         if not _INTEGER.fullmatch(raw):
-            return None, f"{f.name}: {raw!r} is not an integer (digits only, no separators)"
+            why = ("no leading zeros" if re.fullmatch(r"-?0[0-9]+", raw, re.ASCII)
+                   else "ASCII digits 0-9 only, no separators, no '+'")
+            return None, ("type-error", f"{f.name}: {raw[:40]!r} is not an integer ({why})")
+        if raw == "-0":
+            return None, ("type-error", f"{f.name}: '-0' is not an integer as written here: zero has no sign, "
+                          "write 0")
+        if len(raw) > 20 or not INT64[0] <= int(raw) <= INT64[1]:
+            return None, ("type-error", f"{f.name}: {raw[:24]}{'…' if len(raw) > 24 else ''} is too large "
+                          "for a 64-bit integer")
         value = int(raw)
     elif f.type == "number":
         if not _NUMBER.fullmatch(raw):
-            return None, f"{f.name}: {raw!r} is not a plain number (like 12.5, no separators or %)"
+            why = ("no leading zeros" if re.fullmatch(r"-?0[0-9]+(?:\.[0-9]+)?", raw, re.ASCII)
+                   else "like 12.5: ASCII digits, '.' for decimals, no separators, %, '+' or exponent")
+            return None, ("type-error", f"{f.name}: {raw[:40]!r} is not a plain number ({why})")
+        digits = raw.lstrip("-").replace(".", "").lstrip("0").rstrip("0")
+        if len(digits) > 15 or len(raw.lstrip("-").split(".")[0]) > 16:
+            return None, ("type-error", f"{f.name}: {raw[:24]}{'…' if len(raw) > 24 else ''} has more "
+                          "digits than a 64-bit float holds exactly (15 significant digits)")
         value = float(raw)
+        if abs(value) > NUMBER_LIMIT:
+            return None, ("type-error", f"{f.name}: {raw} is beyond ±2**53, the largest a number field "
+                          "holds exactly")
+        if value == 0 and raw.startswith("-"):
+            return None, ("type-error", f"{f.name}: {raw!r} is a negative zero: zero has no sign, write 0")
     else:  # date
         if not _DATE.fullmatch(raw):
-            return None, f"{f.name}: {raw!r} is not an ISO date (YYYY-MM-DD)"
+            return None, ("type-error", f"{f.name}: {raw[:40]!r} is not an ISO date (YYYY-MM-DD, ASCII digits)")
         try:
             value = date.fromisoformat(raw)
         except ValueError:
-            return None, f"{f.name}: {raw!r} is not a real date"
+            return None, ("type-error", f"{f.name}: {raw!r} is not a real date")
     if f.enum is not None and value not in f.enum:
-        return None, f"{f.name}: {raw!r} is not one of {', '.join(map(str, f.enum))}"
+        return None, ("constraint-error", f"{f.name}: {raw[:60]!r} is not one of "
+                      f"{', '.join(map(str, f.enum))[:300]}")
     if f.minimum is not None and value < f.minimum:
-        return None, f"{f.name}: {raw} is below the minimum {f.minimum:g}"
+        return None, ("constraint-error", f"{f.name}: {raw} is below the minimum {_show(f.minimum)}")
     if f.maximum is not None and value > f.maximum:
-        return None, f"{f.name}: {raw} is above the maximum {f.maximum:g}"
+        return None, ("constraint-error", f"{f.name}: {raw} is above the maximum {_show(f.maximum)}")
     return value, None
+
+
+def _show(bound) -> str:
+    return f"{bound:g}" if isinstance(bound, (int, float)) else str(bound)
 
 
 def parse(root: Path, res: Resource) -> tuple[Parsed, list[DataError]]:
     """Read and type-check one table. Structural problems (file, header)
     raise DataError; cell problems are returned, one per bad cell."""
     shown = shown_path(res)
-    raw = read_raw(root / "data" / res.path, shown)
+    raw = read_raw(root, f"data/{res.path}", shown)
     expected = res.field_names
     if raw.header != expected:
         seen = set()
         for i, name in enumerate(raw.header, 1):
             if name in seen:
-                raise DataError(shown, f"column '{name}' appears twice in the header", 1, i)
+                raise DataError(shown, f"column {name[:40]!r} appears twice in the header", 1, i,
+                                code="duplicate-label")
             seen.add(name)
             if name != name.strip():
-                raise DataError(shown, f"header {name!r} has leading or trailing white space", 1, i)
+                raise DataError(shown, f"header {name[:40]!r} has leading or trailing white space", 1, i,
+                                code="incorrect-label")
             if name not in expected:
-                raise DataError(shown, f"unknown column '{name}' (not in datapackage.json)", 1, i)
+                raise DataError(shown, f"unknown column {name[:40]!r} (not in datapackage.json)", 1, i,
+                                code="extra-label")
         missing = [n for n in expected if n not in raw.header]
         if missing:
-            raise DataError(shown, f"missing column(s): {', '.join(missing)}", 1)
+            raise DataError(shown, f"missing column(s): {', '.join(missing)}", 1, code="missing-label")
         raise DataError(shown, "columns are not in the order datapackage.json gives: "
-                        + ", ".join(expected), 1)
+                        + ", ".join(expected), 1, code="incorrect-label")
 
     problems: list[DataError] = []
     records: list[Record] = []
@@ -102,33 +164,42 @@ def parse(root: Path, res: Resource) -> tuple[Parsed, list[DataError]]:
     for cells, line in zip(raw.rows, raw.lines):
         if len(cells) != len(expected):
             problems.append(DataError(shown, f"row has {len(cells)} cells; the header has "
-                                      f"{len(expected)}", line))
+                                      f"{len(expected)}", line,
+                                      code="extra-cell" if len(cells) > len(expected) else "missing-cell"))
             continue
-        values, ok = {}, True
+        values, ok, key = {}, True, None
         for col, (cell, f) in enumerate(zip(cells, res.fields), 1):
             if cell == "":
                 if f.required:
-                    problems.append(DataError(shown, f"{f.name}: required value is empty", line, col))
+                    problems.append(DataError(shown, f"{f.name}: required value is empty", line, col,
+                                              code="constraint-error"))
                     ok = False
                 values[f.name] = None
                 continue
             value, error = _convert(cell, f)
             if error:
-                problems.append(DataError(shown, error, line, col))
+                problems.append(DataError(shown, error[1], line, col, code=error[0]))
                 ok = False
             values[f.name] = value
             if f.unique and value is not None:
                 first = unique_seen[f.name].setdefault(value, line)
                 if first != line:
-                    problems.append(DataError(shown, f"{f.name}: {cell!r} is already used on "
-                                              f"line {first} (must be unique)", line, col))
+                    problems.append(DataError(shown, f"{f.name}: {cell[:60]!r} is already used on "
+                                              f"line {first} (must be unique)", line, col, code="unique-error"))
                     ok = False
         if res.primary_key and ok:
             key = tuple(values[k] for k in res.primary_key)
+            empty = [k for k in res.primary_key if values[k] is None]
+            if empty:
+                problems.append(DataError(shown, f"{empty[0]}: is part of the primary key and may not be empty",
+                                          line, expected.index(empty[0]) + 1, code="primary-key"))
+                ok = False
+                key = None
+        if key is not None and res.primary_key and ok:
             first = key_seen.setdefault(key, line)
             if first != line and not all(res.field(k).unique for k in res.primary_key):
-                problems.append(DataError(shown, f"duplicate primary key {key} (first on line {first})",
-                                          line, expected.index(res.primary_key[0]) + 1))
+                problems.append(DataError(shown, f"duplicate primary key {str(key)[:100]} (first on line {first})",
+                                          line, expected.index(res.primary_key[0]) + 1, code="primary-key"))
         records.append(Record(line, values))
     return Parsed(res, shown, records), problems
 
