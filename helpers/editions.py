@@ -1,7 +1,9 @@
 """What changed in the data between editions of the book.
 
 A manifest records, for every table the descriptor lists, each row's key and
-a hash of its cells as written in the CSV. The manifest of each published
+a short hash of each of its cells as written in the CSV: so a row counts as
+changed only when a cell it had before says something else now (a column
+added to or dropped from a whole table is reported once, per table). The manifest of each published
 edition is committed (``book/_editions/VERSION.json``), so a clean clone with
 no git history can still say which rows were added, changed or removed since.
 
@@ -22,19 +24,16 @@ from .paths import project_root
 EDITIONS = Path("book") / "_editions"
 
 
-def _row_hash(cells: dict[str, str]) -> str:
-    # Canonical JSON of the cells as text: a change to any cell, including its
-    # quote or source, changes the hash; re-ordering columns does not.
-    text = json.dumps(cells, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+def _cell_hashes(cells: dict[str, str]) -> dict[str, str]:
+    return {k: hashlib.sha256(v.encode("utf-8")).hexdigest()[:10] for k, v in sorted(cells.items())}
 
 
-def table_rows(text: str, key_fields: list[str]) -> dict[str, str]:
-    """Row key -> content hash, for one CSV's text."""
+def table_rows(text: str, key_fields: list[str]) -> dict[str, dict[str, str]]:
+    """Row key -> {column: hash of the cell}, for one CSV's text."""
     rows = {}
     for cells in csv.DictReader(io.StringIO(text)):
         key = " | ".join(cells[k] for k in key_fields)
-        rows[key] = _row_hash(cells)
+        rows[key] = _cell_hashes(cells)
     return rows
 
 
@@ -49,6 +48,23 @@ def manifest(root=None, version: str | None = None) -> dict:
     return {"edition": version, "tables": tables}
 
 
+def dumps(m: dict) -> str:
+    """The manifest as JSON with one row per line (readable diffs)."""
+    lines = ["{", f' "edition": {json.dumps(m["edition"])},', ' "tables": {']
+    tables = sorted(m["tables"])
+    for i, t in enumerate(tables):
+        rows = m["tables"][t]
+        lines.append(f"  {json.dumps(t)}: {{")
+        keys = sorted(rows)
+        for j, k in enumerate(keys):
+            comma = "," if j < len(keys) - 1 else ""
+            lines.append(f"   {json.dumps(k, ensure_ascii=False)}: "
+                         f"{json.dumps(rows[k], sort_keys=True, separators=(',', ':'))}{comma}")
+        lines.append("  }" + ("," if i < len(tables) - 1 else ""))
+    lines += [" }", "}"]
+    return "\n".join(lines) + "\n"
+
+
 def load(version: str, root=None) -> dict:
     path = project_root(root) / EDITIONS / f"{version}.json"
     return json.loads(path.read_text("utf-8"))
@@ -59,6 +75,9 @@ class TableChanges:
     table: str
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
+    changed_fields: dict[str, list[str]] = field(default_factory=dict)
+    columns_added: list[str] = field(default_factory=list)
+    columns_removed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
     new_table: bool = False
@@ -75,8 +94,19 @@ def compare(old: dict, new: dict) -> list[TableChanges]:
         before, after = before or {}, after or {}
         c.added = [k for k in after if k not in before]
         c.removed = [k for k in before if k not in after]
-        c.changed = [k for k in after if k in before and after[k] != before[k]]
-        c.unchanged = sum(1 for k in after if before.get(k) == after[k])
+        old_cols = set().union(*before.values()) if before else set()
+        new_cols = set().union(*after.values()) if after else set()
+        if before and after:
+            c.columns_added = sorted(new_cols - old_cols)
+            c.columns_removed = sorted(old_cols - new_cols)
+        for k in after:
+            if k in before:
+                fields = [f for f in after[k] if f in before[k] and after[k][f] != before[k][f]]
+                if fields:
+                    c.changed.append(k)
+                    c.changed_fields[k] = fields
+                else:
+                    c.unchanged += 1
         out.append(c)
     return out
 
@@ -93,8 +123,7 @@ def main(argv: list[str]) -> int:
     root = project_root()
     path = root / EDITIONS / f"{argv[1]}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(manifest(root, argv[1]), indent=1, sort_keys=True, ensure_ascii=False) + "\n",
-                    "utf-8")
+    path.write_text(dumps(manifest(root, argv[1])), "utf-8")
     print(f"wrote {path.relative_to(root)}")
     return 0
 

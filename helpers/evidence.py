@@ -165,7 +165,7 @@ def entry_html(table: str, key: str, heading_level: int = 4) -> str:
         f'<section class="xev-entry" id="{anchor(table, key)}">',
         f'<{h}>{_esc(table)} · {_esc(key)}</{h}>',
         '<dl>',
-        "<dt>Row as stored</dt><dd><ul>" + "".join(
+        "<dt>Row as stored</dt><dd><ul class=\"xev-cells\">" + "".join(
             f"<li><code>{_esc(k)}</code>: {_esc(v)}</li>" for k, v in values) + "</ul></dd>",
         f"<dt>Source</dt><dd>{_esc(source_name(cells['source_id']))}: <cite>{_esc(src['title'])}</cite>, "
         f"published {_esc(date_text)}; {where} (<code>{_esc(cells['source_id'])}</code>, "

@@ -256,11 +256,10 @@ class Page:
         note += "Each number links to its source and quote; hover or focus it for a preview."
         self.glued.add("low_note")
         _glue("low_note", note)
-        parts = []
+        parts = [cite.citation_block(self.title, self.slug, as_of)]
         if self.derived:
-            parts.append('<h3 id="derived-numbers">How the derived numbers are computed</h3>')
+            parts.append('<h3 id="derived-numbers">How the derived numbers on this page are computed</h3>')
             parts += [evidence.derived_entry_html(n, t, refs, how) for n, (t, refs, how) in self.derived.items()]
-        parts.append(cite.citation_block(self.title, self.slug, as_of))
         return HTML("".join(parts))
 
 
