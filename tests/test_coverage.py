@@ -59,9 +59,9 @@ def _values(keep):
     return out
 
 
-def _uncovered(text, values, source):
+def _uncovered(text, values, source, number=NUMBER, allowed=NOT_CLAIMS):
     missing = []
-    for m in NUMBER.finditer(text):
+    for m in number.finditer(text):
         token = m.group(0).rstrip(".,")
         digits = re.match(r"\d[\d,.]*", token).group(0).rstrip(".,")
         if re.fullmatch(r"(19|20)\d\d", digits):
@@ -69,7 +69,7 @@ def _uncovered(text, values, source):
         if any(pv.value_in_quote(v, u, token) for v, u in values):
             continue
         around = text[max(0, m.start() - 30):m.end() + 30]
-        if any(s == source and n == digits and ctx in around for s, n, ctx, _ in NOT_CLAIMS):
+        if any(s == source and n == digits and ctx in around for s, n, ctx, _ in allowed):
             continue
         missing.append(f"{token!r} in '…{around}…'")
     return missing
@@ -92,6 +92,86 @@ def test_every_research_note_number_is_curated():
     external = set(helpers.sources().query("kind == 'external'")["source_id"])
     missing = _uncovered(pv.normalise(text), _values(lambda s: s in external), "notes")
     assert not missing, "\n".join(missing)
+
+
+# The 2026 notes write Chinese amounts with 万/萬 (ten thousand) and 亿/億 (hundred million): read the scale word
+# with the number, so that "3.8 萬輛" is checked as 38,000.
+NUMBER_2026 = re.compile(r"(?<![\w.])\d[\d,.]*(?:\s*(?:million|billion|bn|m\b|%|tỷ|万|亿))?")
+NOTES_2026 = ("2026-business.md", "2026-trust-global.md")
+_B, _T = NOTES_2026
+
+# (notes file, number as written, a few words around it, why it is not curated); the words are matched
+# in the notes' normalised text (lower case, URLs and ISO dates removed, 萬/億 written 万/亿).
+NOT_CLAIMS_2026 = [
+    # headers, section numbers, names
+    (_T, "6", "## 6.", "section numbering"),
+    (_B, "36", "36kr", "a publisher's name (36Kr)"),
+    (_B, "66260", "66260.cn", "a site's name"), (_T, "66260", "66260.cn", "a site's name"),
+    (_T, "163", "163.com", "a site's name"),
+    (_T, "1.10.0", "version after 1.10.0", "a software version"),
+    # dates and times written out (rows hold them as dates)
+    (_B, "19", "19:00", "the new SU7's launch date and hour (company_facts as_of: 2026-03-19)"),
+    (_B, "19", "19 march launch", "the new SU7's launch date (company_facts as_of: 2026-03-19)"),
+    (_T, "19", "19 march (163.com", "the new SU7's launch date (company_facts as_of: 2026-03-19)"),
+    (_B, "24", "24:00 on march 22", "the hour of a deadline in the priority-production rule (an L page, not used)"),
+    (_T, "28", "28 aug 2025", "a phone software release date, not about the car business"),
+    # ecosystem chapter: not curated, with the reason
+    (_B, "52", "52 ha site", "the third plant's site area, from lmsyx.cn: the trust notes call its pages machine-written "
+                             "with invented facts and use none of its claims"),
+    (_T, "1.04", "1.04bn (10.4", "the notes' rounding of 1,035.5 million (ecosystem: eco-iot-devices-2025-09-30-stheadline)"),
+    (_T, "10.4", "(10.4亿)", "the notes' rounding of 1,035.5 million (ecosystem: eco-iot-devices-2025-09-30-stheadline)"),
+    (_T, "12", "12 driving benchmarks", "benchmark count of an AI model (MiMo-Embodied), not a car-business figure"),
+    (_T, "12", "12 个自动驾驶任务", "benchmark count of an AI model (MiMo-Embodied), not a car-business figure"),
+    (_T, "37", "37 869", "37,869 written with a space (peers: peer-xiaomi-yu7-sales-2026-01-livemint)"),
+    (_T, "869", "37 869", "37,869 written with a space (peers: peer-xiaomi-yu7-sales-2026-01-livemint)"),
+    (_T, "89,000", "~89,000", "the notes' rounding of the 2024 launch-day orders (deliveries: "
+                              "orders-launch-day-2024-seed-risewithchina, 88,898)"),
+    (_T, "24", "in 24 h", "the period of the 2024 launch-day orders (deliveries.period)"),
+    *[(_T, n, "22.99/25.99/30.99万", "pre-sale prices in 万 with the unit after the last only; the lowest is curated "
+                                     "as 229,900 (company_facts: new-su7-presale-price-zuowenti), the others come from "
+                                     "pages the notes name without a URL (reportify.cn, yxiu)")
+      for n in ("22.99", "25.99", "30.99")],
+    *[(_T, n, "21.99/24.99/30.39万", "launch prices in 万 with the unit after the last only; curated as 219,900, "
+                                     "249,900 and 303,900 (company_facts: new-su7-launch-price-*-youjia)")
+      for n in ("21.99", "24.99")],
+    *[(_B, n.rstrip("%m万 "), n, "China's January 2026 market totals (CAAM, CPCA, cnyes) and BYD's February: ev_market holds "
+                 "yearly figures, and no chapter states monthly market totals")
+      for n in ("14.8%", "1.665m", "18.9%", "643,000", "41.7%", "28%", "16%", "312,000", "563,000", "56.3 万",
+                "190,000", "41%", "57.4%", "36.3%")],
+    (_B, "3.6", "3.6%", "an industry forecast range for 2026 (a decline of 1 to 3.6%): ev_market holds the CAAM "
+                         "forecast instead (evm-china-car-sales-forecast-2026-caam)"),
+    (_B, "14", "14 january 2026", "the date of a price-war meeting (no chapter states it)"),
+    (_B, "16", "(caixin 01-16)", "a page's date"), (_B, "23", "(caixin 01-23)", "a page's date"),
+    (_B, "3.79", "3.79万", "cnyes compares a model with a brand (the notes use the CPCA/Autohome ranking instead)"),
+    (_B, "3.88", "3.88万", "cnyes compares a model with a brand (the notes use the CPCA/Autohome ranking instead)"),
+]
+
+
+def _notes_2026_sections():
+    out = []
+    for name in NOTES_2026:
+        text = (ROOT / "seeds" / "research" / name).read_text("utf-8")
+        for part in re.split(r"\n(?=## )", text):
+            out.append((name, part.split("\n", 1)[0].lstrip("# ").strip(), part))
+    return out
+
+
+@pytest.mark.parametrize("name, section, text", _notes_2026_sections(),
+                         ids=[f"{n}: {s[:40]}" for n, s, _ in _notes_2026_sections()])
+def test_every_2026_note_number_is_curated(name, section, text):
+    """One test per section of the 2026 notes, so each chapter's curation is checked on its own."""
+    text = re.sub(r"https?://\S+", " ", text)                 # addresses
+    text = re.sub(r"\b\d{4}-\d\d(-\d\d)?\b", " ", text)       # ISO dates (checked as dates)
+    text = text.replace("萬", "万").replace("億", "亿")
+    external = set(helpers.sources().query("kind == 'external'")["source_id"])
+    missing = _uncovered(pv.normalise(text), _values(lambda s: s in external), name,
+                         number=NUMBER_2026, allowed=NOT_CLAIMS_2026)
+    assert not missing, "\n".join(missing)
+
+
+def test_the_2026_check_reads_chinese_scale_words():
+    assert _uncovered("銷量約 3.8 万輛", [(38000, "vehicles")], "x", number=NUMBER_2026, allowed=[]) == []
+    assert _uncovered("銷量約 3.8 万輛", [(3800, "vehicles")], "x", number=NUMBER_2026, allowed=[]) != []
 
 
 def test_the_coverage_check_can_fail():
