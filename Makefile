@@ -5,16 +5,17 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with book/sanitize.cfg -p no:cacheprovider
+PIP    := $(BIN)/python -m pip --disable-pip-version-check
+UV     := uv==0.13.9
 
-.PHONY: book test check nbval pdf screenshots bench lock serve lab clean
+.PHONY: book test test-fast lint check nbval pdf screenshots bench lock serve lab clean
 
 $(STAMP): pyproject.toml requirements.lock tests/browser/package-lock.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	@# the exact versions of the lock file, then the project itself without resolving again
-	$(BIN)/python -m pip install --quiet -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@# exactly the lock file: every package pinned and checked against its hash
+	$(PIP) install --quiet --require-hashes -r requirements.lock
+	@# then the project itself (helpers, booktools) in place, without resolving again
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
 	@# axe-core, pinned by the lock file, for the accessibility checks of the browser tests
 	@if command -v npm >/dev/null; then cd tests/browser && npm ci --no-audit --no-fund --silent; \
 	 else echo "npm not found: browser accessibility tests will skip"; fi
@@ -22,12 +23,21 @@ $(STAMP): pyproject.toml requirements.lock tests/browser/package-lock.json
 
 ## book: execute the notebooks whose inputs changed, then build the HTML (warnings are errors)
 book: $(STAMP)
-	$(BIN)/python book/_scripts/build.py
+	$(BIN)/python -m booktools.build
 
-## test: data and helpers tests, the strict book build, then nbval over every notebook
+## test: every test (what CI runs): lint, data and helpers, the strict build,
+## browser and PDF checks, then nbval over every notebook
 test: $(STAMP)
 	$(BIN)/python -m pytest tests
-	$(BIN)/python -m pytest $(NBVAL) book/*.ipynb
+	$(BIN)/python -m booktools.rerun
+
+## test-fast: the tests that need no book build and no browser (lint included; under 20 s)
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow" tests
+
+## lint: ruff over the code and the notebooks (configured in pyproject.toml)
+lint: $(STAMP)
+	$(BIN)/python -m ruff check .
 
 ## check: validate every table, quote and value
 check: $(STAMP)
@@ -35,15 +45,15 @@ check: $(STAMP)
 
 ## nbval: re-run every notebook and compare with its stored outputs
 nbval: $(STAMP)
-	$(BIN)/python -m pytest $(NBVAL) book/*.ipynb
+	$(BIN)/python -m booktools.rerun
 
 ## pdf: print each page (and the whole book) to PDF in book/_build/pdf, figures as static images
 pdf: book
-	$(BIN)/python book/_scripts/browser.py pdf
+	$(BIN)/python -m booktools.browser pdf
 
 ## screenshots: desktop and phone screenshots of every page in book/_build/screenshots
 screenshots: book
-	$(BIN)/python book/_scripts/browser.py screenshots
+	$(BIN)/python -m booktools.browser screenshots
 
 ## serve: serve the built book on http://127.0.0.1:8000
 serve:
@@ -55,18 +65,17 @@ lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[book,dev,lab]'
 	$(BIN)/jupyter lab --notebook-dir=. --ServerApp.root_dir=. $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-## bench: time builds, tests and loads side by side (see bench/README.md)
+## bench: time builds, tests and loads side by side; wall-clock targets live here (see bench/README.md)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
-## lock: re-resolve the dependencies of pyproject.toml into requirements.lock
+## lock: re-resolve pyproject.toml (every extra, and the build backend) into requirements.lock, with hashes
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/python -m pip install --quiet --upgrade pip setuptools
-	.lock-venv/bin/python -m pip install --quiet '.[book,dev]'
-	{ echo "# The whole environment, pinned: 'make book' and 'make test' install exactly this."; \
-	  echo "# Regenerate with 'make lock' after changing dependencies in pyproject.toml."; \
-	  .lock-venv/bin/python -m pip freeze --all --exclude-editable | grep -v -e '^xiaomi-ev-briefing' -e '^pip=='; } > requirements.lock
+	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check '$(UV)'
+	$(PYTHON) -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['build-system']['requires'], sep='\n')" \
+	  | .lock-venv/bin/uv pip compile --quiet pyproject.toml - --all-extras --generate-hashes \
+	    --python '$(PYTHON)' --custom-compile-command 'make lock' --output-file requirements.lock
 	rm -rf .lock-venv
 
 clean:

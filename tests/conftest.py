@@ -1,3 +1,11 @@
+"""Shared fixtures. The page list comes from book/_toc.yml (booktools.project),
+never from a list written here.
+
+Tiers: a test that builds the book, re-runs notebooks or drives the browser
+is `slow` (marked in its file; any test using the `built`, `browser`,
+`server` or `pdfs` fixtures is marked here as well). `make test-fast` runs the
+rest; `make test` runs everything.
+"""
 import os
 import shutil
 import subprocess
@@ -6,11 +14,17 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from booktools.browser import ARGS, CHROMIUM, served, wait_for_figures
+from booktools.project import chapters, copy_project, pages
+
+ROOT = Path(__file__).resolve().parent.parent   # this checkout, or a copy of it holding these tests
 BUILD = ROOT / "book" / "_scripts" / "build.py"
-PAGES = ["index", "trust-crisis", "ecosystem", "recalls", "global-expansion", "fact-check", "sources-and-data"]
-CHAPTERS = ["trust-crisis", "ecosystem", "recalls", "global-expansion"]
+BROWSER = ROOT / "book" / "_scripts" / "browser.py"
+PAGES = pages(ROOT)
+CHAPTERS = chapters(ROOT)
+AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 REPORT: list[str] = []   # per-page lines the browser tests print at the end of the run
+SLOW_FIXTURES = {"built", "browser", "server", "pdfs"}
 
 
 def run(*args, env=None, cwd=ROOT):
@@ -18,12 +32,25 @@ def run(*args, env=None, cwd=ROOT):
                           cwd=cwd, env={**os.environ, **(env or {})})
 
 
+@pytest.hookimpl(tryfirst=True)   # before -m deselects
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
+def missing_or_skip(what: str, reason: str):
+    """A missing system tool (Chromium, poppler, axe-core from npm) skips the
+    tests that need it, with one line; under CI=true it fails them."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{what} cannot run under CI: {reason}")
+    pytest.skip(f"{what} skipped: {reason}")
+
+
 @pytest.fixture
 def project_copy(tmp_path):
     """A throw-away copy of data/ and seeds/ that a test may corrupt."""
-    for folder in ("data", "seeds"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    return tmp_path
+    return copy_project(tmp_path, ("data", "seeds"))
 
 
 @pytest.fixture(scope="session")
@@ -33,6 +60,64 @@ def built():
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     assert "WARNING" not in out.stdout + out.stderr, out.stdout + out.stderr  # Sphinx warnings
     return ROOT / "book" / "_build" / "html"
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    if not os.path.exists(CHROMIUM):
+        missing_or_skip("browser and PDF tests", f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def axe():
+    if not AXE.exists():
+        missing_or_skip("accessibility checks", f"axe-core is not installed ({AXE.relative_to(ROOT)}: "
+                        "needs npm; `make test` installs it)")
+    return AXE
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    """Debian's Chromium driven by Playwright (a locked dependency: imported
+    unconditionally, so a broken environment fails)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="session")
+def server(built):
+    with served(built) as base:
+        yield base
+
+
+def visit(browser, url, width=1280):
+    """Open a page, wait for its figures; return context, page, requests, console errors."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    requests, errors = [], []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("response", lambda r: errors.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
+    page.goto(url, wait_until="networkidle")
+    wait_for_figures(page)
+    return context, page, requests, errors
+
+
+@pytest.fixture(scope="session")
+def pdfs(built, chromium_path):
+    """`make pdf` once: every page of the toc and the whole book, printed."""
+    missing = [tool for tool in ("pdftoppm", "pdfimages", "pdftotext") if not shutil.which(tool)]
+    if missing:
+        missing_or_skip("PDF tests", f"poppler-utils missing ({', '.join(missing)}): apt-get install poppler-utils")
+    out = run(BROWSER, "pdf")
+    assert out.returncode == 0, out.stdout + out.stderr
+    return ROOT / "book" / "_build" / "pdf"
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -2,15 +2,13 @@
 every page and figure is there, and a data change cannot go unnoticed."""
 import json
 import re
-import shutil
 
 import pytest
 
 import helpers
-from conftest import CHAPTERS, PAGES, ROOT, run
-
-BUILD = ROOT / "book" / "_scripts" / "build.py"
-FIGURE = re.compile(r'data-figure="([a-z0-9-]+)".*?id="xev-\1-spec">(.*?)</script>', re.S)
+from booktools.build import FIGURE
+from booktools.project import copy_project, nbval_args
+from conftest import BUILD, CHAPTERS, PAGES, ROOT, run
 
 
 def test_stored_outputs_are_current():
@@ -64,13 +62,6 @@ def test_downloads_match_their_sources(built):
         assert (built / "_static" / asset).read_bytes() == (ROOT / "book" / "_static" / asset).read_bytes()
 
 
-def _copy_project(tmp):
-    for folder in ("data", "seeds", "book"):
-        shutil.copytree(ROOT / folder, tmp / folder, ignore=shutil.ignore_patterns("_build", "figures", "vega"))
-    shutil.copy(ROOT / "CITATION.cff", tmp / "CITATION.cff")
-    shutil.copytree(ROOT / "helpers", tmp / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
-
-
 def _change_q1_deliveries(tmp):
     """A legitimate data change: value, its quote and the notes all agree."""
     for p in [tmp / "seeds" / "research" / "external-facts.md", *(tmp / "data").glob("*.csv")]:
@@ -79,7 +70,7 @@ def _change_q1_deliveries(tmp):
 
 @pytest.mark.slow
 def test_data_change_marks_only_its_notebooks_stale(tmp_path):
-    _copy_project(tmp_path)
+    copy_project(tmp_path)
     script = tmp_path / "book" / "_scripts" / "build.py"
     assert run(script, "--status").returncode == 0
     tariffs = tmp_path / "data" / "tariffs.csv"
@@ -95,7 +86,7 @@ def test_data_change_marks_only_its_notebooks_stale(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("change", ["helpers/tables.py", "seeds/research/external-facts.md"])
 def test_helpers_or_seed_change_marks_every_notebook_stale(tmp_path, change):
-    _copy_project(tmp_path)
+    copy_project(tmp_path)
     (tmp_path / change).write_text((tmp_path / change).read_text() + "\n")
     out = run(tmp_path / "book" / "_scripts" / "build.py", "--status")
     assert set(out.stdout.split()) == {p.name for p in (tmp_path / "book").glob("*.ipynb")}
@@ -104,11 +95,10 @@ def test_helpers_or_seed_change_marks_every_notebook_stale(tmp_path, change):
 @pytest.mark.slow
 def test_nbval_catches_a_changed_value(tmp_path):
     """The guard: a changed data value makes nbval fail on a notebook that shows it."""
-    _copy_project(tmp_path)
+    copy_project(tmp_path)
     env = {"XIAOMI_EV_ROOT": str(tmp_path)}
     notebook = tmp_path / "book" / "trust-crisis.ipynb"
-    args = ["-m", "pytest", "-q", "--nbval", "--nbval-current-env", "-p", "no:cacheprovider",
-            "--nbval-sanitize-with", ROOT / "book" / "sanitize.cfg", notebook]
+    args = ["-m", "pytest", "-q", *nbval_args(tmp_path), notebook]
     before = run(*args, env=env, cwd=tmp_path)
     assert before.returncode == 0, before.stdout[-2000:]
     _change_q1_deliveries(tmp_path)
@@ -167,7 +157,7 @@ def test_two_clean_builds_are_identical(tmp_path):
     for attempt in ("a", "b"):
         where = tmp_path / attempt
         where.mkdir()
-        _copy_project(where)
+        copy_project(where)
         out = run(where / "book" / "_scripts" / "build.py", "--force", env={"XIAOMI_EV_ROOT": str(where)}, cwd=where)
         assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
         notebooks = {p.name: _outputs(p, rules) for p in sorted((where / "book").glob("*.ipynb"))}

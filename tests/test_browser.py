@@ -2,71 +2,20 @@
 by Playwright), served from 127.0.0.1: no console error, no request to any
 other host, every figure drawn, links and downloads resolve, search works,
 and axe-core finds no serious or critical accessibility violation."""
-import os
 import re
-import sys
 from urllib.parse import urljoin, urlparse
 
 import pytest
 
-from conftest import PAGES, REPORT, ROOT
+from conftest import PAGES, REPORT, visit
 
-sys.path.insert(0, str(ROOT / "book" / "_scripts"))
-from browser import ARGS, CHROMIUM, served, wait_for_figures  # noqa: E402
-
-AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
-
-
-def _missing() -> str | None:
-    if not os.path.exists(CHROMIUM):
-        return f"no Chromium at {CHROMIUM} (apt-get install chromium)"
-    if not AXE.exists():
-        return f"axe-core is not installed ({AXE.relative_to(ROOT)}; run `make test`)"
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        return "playwright is not installed"
-    return None
-
-
-@pytest.fixture(scope="session")
-def browser():
-    reason = _missing()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"browser tests cannot run under CI: {reason}")
-        pytest.skip(f"browser tests skipped: {reason}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="session")
-def server(built):
-    with served(built) as base:
-        yield base
-
-
-def visit(browser, url, width=1280):
-    """Open a page, wait for its figures; return page, requests, console errors."""
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    requests, errors = [], []
-    page.on("request", lambda r: requests.append(r.url))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("response", lambda r: errors.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
-    page.goto(url, wait_until="networkidle")
-    wait_for_figures(page)
-    return context, page, requests, errors
+# The fixtures `browser` (Chromium via Playwright), `server` (the built book on
+# 127.0.0.1) and `axe` live in conftest.py, shared with every browser test file.
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", PAGES)
-def test_page_in_browser(browser, server, name):
+def test_page_in_browser(browser, server, axe, name):
     url = urljoin(server, f"{name}.html")
     context, page, requests, errors = visit(browser, url)
     try:
@@ -80,7 +29,7 @@ def test_page_in_browser(browser, server, name):
                               ".map(s => s.querySelectorAll('path, rect, line, text, symbol').length)")
         labels = [charts.nth(i).get_attribute("aria-label") or "" for i in range(figures)]
 
-        page.add_script_tag(path=str(AXE))
+        page.add_script_tag(path=str(axe))
         violations = page.evaluate(
             "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
             ".filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id + ': ' + v.help)")
@@ -93,7 +42,7 @@ def test_page_in_browser(browser, server, name):
                     "broken links": broken}
         assert not any(problems.values()), {k: v for k, v in problems.items() if v}
         assert drawn == figures and all(m > 10 for m in marks), marks
-        assert all(len(l) > 30 for l in labels), labels
+        assert all(len(label) > 30 for label in labels), labels
     finally:
         context.close()
 

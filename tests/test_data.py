@@ -3,7 +3,6 @@ and value checks out."""
 import json
 import subprocess
 import sys
-import time
 
 import pandas as pd
 import pytest
@@ -81,7 +80,7 @@ def test_sources_rows():
 
 
 def test_frictionless_accepts_the_package():
-    frictionless = pytest.importorskip("frictionless")
+    import frictionless  # a locked dependency: missing, the test fails
     report = frictionless.validate(str(ROOT / "data" / "datapackage.json"))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
 
@@ -89,14 +88,6 @@ def test_frictionless_accepts_the_package():
 def test_unknown_table_is_a_data_error():
     with pytest.raises(helpers.DataError, match="no table named 'nope'"):
         helpers.load_table("nope")
-
-
-def test_loading_everything_is_fast():
-    start = time.perf_counter()
-    for name in TABLES:
-        helpers.load_table(name)
-    helpers.verify()
-    assert time.perf_counter() - start < 1.0
 
 
 def test_import_is_light():

@@ -5,8 +5,7 @@ import itertools
 
 import pytest
 
-pytest.importorskip("altair")
-from helpers.charts import PALETTE  # noqa: E402
+from helpers.charts import PALETTE
 
 # Machado, Oliveira & Fernandes (2009), severity 1.0, in linear RGB.
 SIMULATIONS = {

@@ -1,7 +1,10 @@
 """Print the built book to PDF and take screenshots, with Debian's Chromium.
 
-    python book/_scripts/browser.py pdf          # book/_build/pdf/<page>.pdf and book.pdf
-    python book/_scripts/browser.py screenshots  # book/_build/screenshots/<page>-{desktop,phone}.png
+    python -m booktools.browser pdf          # book/_build/pdf/<page>.pdf and book.pdf
+    python -m booktools.browser screenshots  # book/_build/screenshots/<page>-{desktop,phone}.png
+
+(or run this file by its path: a copy of the project then prints its own book).
+The pages are those of book/_toc.yml, in its order.
 
 The book is served from 127.0.0.1 while Chromium reads it. In PDFs each
 interactive figure is replaced by its static PNG (written by the build), so
@@ -22,9 +25,10 @@ import sys
 import threading
 from pathlib import Path
 
+from booktools.project import pages
+
 BOOK = Path(__file__).resolve().parent.parent
 HTML = BOOK / "_build" / "html"
-PAGES = ["index", "trust-crisis", "ecosystem", "recalls", "global-expansion", "fact-check", "sources-and-data"]
 WIDTHS = {"desktop": 1280, "phone": 390}
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -110,7 +114,7 @@ def pdf() -> list[Path]:
     written = []
     with served() as base, chromium() as browser:
         articles = []
-        for name in PAGES:
+        for name in pages(BOOK.parent):
             page = _open(browser, base + f"{name}.html")
             page.evaluate(STATIC_FIGURES)
             articles.append(page.locator("article.bd-article").inner_html())
@@ -131,7 +135,7 @@ def screenshots() -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = []
     with served() as base, chromium() as browser:
-        for name in PAGES:
+        for name in pages(BOOK.parent):
             for label, width in WIDTHS.items():
                 page = _open(browser, base + f"{name}.html", width)
                 path = out / f"{name}-{label}.png"
