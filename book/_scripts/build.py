@@ -53,7 +53,7 @@ def tables_loaded(nb: dict) -> list[str]:
 
 def input_files(nb: dict) -> list[Path]:
     files = [ROOT / "data" / f"{t}.csv" for t in tables_loaded(nb)]
-    files += [ROOT / "data" / "datapackage.json", ROOT / "CITATION.cff"]
+    files += [ROOT / "data" / "datapackage.json", ROOT / "CITATION.cff", ROOT / "requirements.lock"]
     files += sorted((ROOT / "seeds").rglob("*.txt")) + sorted((ROOT / "seeds" / "research").glob("*.md"))
     files += sorted((ROOT / "helpers").glob("*.py"))
     return files
@@ -172,7 +172,6 @@ def copy_data() -> None:
 def build(jobs: int) -> None:
     """Sphinx and the static assets at once: neither needs the other until the
     end, when the assets are mirrored into the output."""
-    sys.path.insert(0, str(ROOT))
     from helpers import charts  # noqa: F401  (import once, before the threads below use it)
 
     jb = Path(sys.executable).parent / "jupyter-book"
