@@ -125,40 +125,67 @@ def write_vega_bundle() -> None:
         vega.write_text(stamp + charts.javascript_bundle(), "utf-8")
 
 
-def figure_specs() -> dict[str, str]:
-    """Figure name -> Vega-Lite spec (JSON text), read from the notebooks' stored outputs."""
-    specs: dict[str, str] = {}
+def _joined(value) -> str:
+    return "".join(value) if isinstance(value, list) else value
+
+
+def figure_outputs() -> dict[str, dict]:
+    """Figure name -> what its files are made of, read from the notebooks'
+    stored outputs: ``{"svg", "payload"}`` for figures made by charts.Figure
+    (the SVG rendered in the kernel and the rows plotted), ``{"spec"}`` for
+    figures of notebooks not yet migrated (charts.figure)."""
+    from helpers import charts
+
+    found: dict[str, dict] = {}
     where: dict[str, str] = {}
     for path in notebooks():
         for cell in json.loads(path.read_text("utf-8"))["cells"]:
             for out in cell.get("outputs", []):
+                data = out.get("data", {})
                 # glue(..., display=False) stores the bundle under a papermill.record/ prefix
-                html = "".join("".join(v) for k, v in out.get("data", {}).items() if k.endswith("text/html"))
-                for name, spec in FIGURE.findall(html):
+                payload = next((v for k, v in data.items() if k.endswith(charts.MIME)), None)
+                if payload is not None:
+                    svg = _joined(next(v for k, v in data.items() if k.endswith("image/svg+xml")))
+                    items = [(payload["name"], {"svg": svg, "payload": payload})]
+                else:
+                    html = "".join(_joined(v) for k, v in data.items() if k.endswith("text/html"))
+                    items = [(n, {"spec": s.replace("<\\/", "</")}) for n, s in FIGURE.findall(html)]
+                for name, item in items:
                     if where.setdefault(name, path.name) != path.name:
                         sys.exit(f"figure name {name!r} used in {where[name]} and {path.name}")
-                    specs[name] = spec.replace("<\\/", "</")
-    return specs
+                    found[name] = item
+    return found
+
+
+def _write_figure(folder: Path, name: str, item: dict) -> None:
+    from helpers import charts
+
+    if "spec" in item:
+        charts.export(json.loads(item["spec"]), folder, name)
+        return
+    (folder / f"{name}.svg").write_text(item["svg"], "utf-8")
+    (folder / f"{name}.png").write_bytes(charts.svg_to_png(item["svg"], scale=2))
+    (folder / f"{name}.csv").write_text(charts.csv_text(item["payload"]), "utf-8")
 
 
 def export_figures(jobs: int) -> None:
-    """SVG and PNG of every figure, re-rendered only when its spec changed."""
-    from helpers import charts
-
+    """Each figure's reuse kit: SVG (as rendered in the kernel), PNG at 2x and
+    the CSV of the rows it plots; rewritten only when the figure changed."""
     figures = STATIC / "figures"
+    figures.mkdir(parents=True, exist_ok=True)
     cache_file = BUILD / "figure-specs.json"
     cache = json.loads(cache_file.read_text()) if cache_file.exists() else {}
-    specs = figure_specs()
-    digests = {name: hashlib.sha256(spec.encode()).hexdigest() for name, spec in specs.items()}
-    todo = [n for n in specs if cache.get(n) != digests[n] or not (figures / f"{n}.png").exists()]
+    items = figure_outputs()
+    digests = {n: hashlib.sha256(json.dumps(i, sort_keys=True).encode()).hexdigest() for n, i in items.items()}
+    todo = [n for n in items if cache.get(n) != digests[n] or not (figures / f"{n}.png").exists()]
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        list(pool.map(lambda n: charts.export(json.loads(specs[n]), figures, n), todo))
-    for old in figures.glob("*.*") if figures.exists() else []:
-        if old.stem not in specs:
+        list(pool.map(lambda n: _write_figure(figures, n, items[n]), todo))
+    for old in figures.glob("*.*"):
+        if old.stem not in items:
             old.unlink()
     BUILD.mkdir(exist_ok=True)
     cache_file.write_text(json.dumps(digests, indent=1, sort_keys=True))
-    print(f"figures: {len(specs)} current ({len(todo)} rendered) in {figures.relative_to(ROOT)}")
+    print(f"figures: {len(items)} current ({len(todo)} rendered) in {figures.relative_to(ROOT)}")
 
 
 def copy_data() -> None:

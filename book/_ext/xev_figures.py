@@ -1,0 +1,135 @@
+"""Figures and citation metadata in the published pages.
+
+- A figure's static SVG travels in the notebook as an ``<img>`` with a data:
+  URL (JupyterLab's sanitizer keeps that in an untrusted notebook; it drops
+  inline ``<svg>``). In the book it is written inline instead, so it draws
+  with the page's font (an SVG in an <img> cannot use web fonts) and the
+  browser tests can measure its text. Its box keeps the same size.
+- "Cite this figure" gets the figure's number, which Sphinx assigns (numfig).
+- Every page gets reference-manager metadata: ``citation_*`` meta tags
+  (Highwire Press names, read by Zotero, Mendeley and Google Scholar), and a
+  RIS and a CSL-JSON file (``_static/cite/<page>.ris`` / ``.json``) linked
+  from the page's head and from its citation section. Values come from
+  CITATION.cff through helpers.cite: nothing is typed here.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+_IMG = re.compile(r'<div class="xev-chart" style="([^"]*)"><img class="xev-static" '
+                  r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)" alt="([^"]*)" [^>]*></div>')
+_FIGNUM = re.compile(r'<span class="xev-fignum" data-figure="([a-z0-9-]+)">Figure</span>')
+
+
+def inline_figures(body: str) -> str:
+    def svg(m):
+        style, data, alt = m.groups()
+        text = base64.b64decode(data).decode("utf-8")
+        text = re.sub(r"^<svg\b", '<svg aria-hidden="true" focusable="false"', text, count=1)
+        return (f'<div class="xev-chart xev-has-static" role="img" aria-label="{alt}" style="{style}">'
+                f'<div class="xev-static">{text}</div></div>')
+    return _IMG.sub(svg, body)
+
+
+def number_figures(body: str, numbers: dict) -> str:
+    def num(m):
+        n = numbers.get(f"fig-{m.group(1)}")
+        return "Figure " + ".".join(map(str, n)) if n else "Figure"
+    return _FIGNUM.sub(num, body)
+
+
+def _book():
+    from helpers import cite
+
+    return cite.book()
+
+
+def _url(path: str) -> str:
+    from helpers.charts import book_url
+
+    return book_url() + path
+
+
+def page_meta(title: str, pagename: str) -> dict:
+    """The citation fields of one page, from CITATION.cff."""
+    b = _book()
+    released = b.released.replace("-", "/")
+    return {"citation_title": title, "citation_author": b.author, "citation_publication_date": released,
+            "citation_online_date": released, "citation_publisher": b.author,
+            "citation_inbook_title": b.title if title != b.title else None,
+            "citation_book_title": b.title, "citation_version": b.version,
+            "citation_pdf_url": _url(f"pdf/{pagename}.pdf"),
+            "citation_public_url": _url(f"{pagename}.html"), "citation_language": "en"}
+
+
+def ris(title: str, pagename: str) -> str:
+    b = _book()
+    y, m, d = b.released.split("-")
+    lines = [("TY", "CHAP" if title != b.title else "BOOK"), ("TI", title), ("T2", b.title), ("AU", b.author),
+             ("PY", y), ("DA", f"{y}/{m}/{d}"), ("PB", b.author), ("ET", f"Version {b.version}"),
+             ("UR", _url(f"{pagename}.html")), ("L1", _url(f"pdf/{pagename}.pdf")), ("LA", "en"), ("ER", "")]
+    return "".join(f"{k}  - {v}".rstrip() + "\r\n" if k == "ER" else f"{k}  - {v}\r\n" for k, v in lines)
+
+
+def csl(title: str, pagename: str) -> list[dict]:
+    b = _book()
+    y, m, d = (int(x) for x in b.released.split("-"))
+    item = {"id": f"xiaomi-ev-briefing-{pagename}", "type": "chapter" if title != b.title else "book",
+            "title": title, "container-title": b.title, "author": [{"literal": b.author}],
+            "publisher": b.author, "issued": {"date-parts": [[y, m, d]]}, "version": b.version,
+            "URL": _url(f"{pagename}.html"), "language": "en"}
+    if title == b.title:
+        item.pop("container-title")
+    return [item]
+
+
+def _title(env, docname: str) -> str:
+    return env.titles[docname].astext() if docname in env.titles else docname
+
+
+def _page_context(app, pagename, templatename, context, doctree):
+    if doctree is None or pagename not in app.env.found_docs:
+        return
+    title = _title(app.env, pagename)
+    body = context.get("body", "")
+    body = inline_figures(body)
+    body = number_figures(body, app.env.toc_fignumbers.get(pagename, {}).get("figure", {}))
+    files = (f'<p class="xev-refman">For reference managers: '
+             f'<a href="_static/cite/{pagename}.ris" download>RIS</a> · '
+             f'<a href="_static/cite/{pagename}.json" download>CSL-JSON</a></p>')
+    # after the "Cite this chapter" block when the page has one, else at the end
+    m = re.search(r'<pre class="xev-bibtex">.*?</pre>', body, re.S)
+    body = body[:m.end()] + files + body[m.end():] if m else body + files
+    context["body"] = body
+    tags = "".join(f'<meta name="{k}" content="{html.escape(str(v), quote=True)}">\n'
+                   for k, v in page_meta(title, pagename).items() if v)
+    tags += (f'<link rel="alternate" type="application/x-research-info-systems" href="_static/cite/{pagename}.ris">\n'
+             f'<link rel="alternate" type="application/vnd.citationstyles.csl+json" href="_static/cite/{pagename}.json">\n')
+    context["metatags"] = context.get("metatags", "") + tags
+
+
+def _write_cite_files(app, exception):
+    if exception or app.builder.format != "html":
+        return
+    out = Path(app.outdir) / "_static" / "cite"
+    out.mkdir(parents=True, exist_ok=True)
+    for docname in sorted(app.env.found_docs):
+        title = _title(app.env, docname)
+        (out / f"{docname}.ris").write_bytes(ris(title, docname).encode("utf-8"))
+        (out / f"{docname}.json").write_text(json.dumps(csl(title, docname), indent=1, ensure_ascii=False) + "\n",
+                                             "utf-8")
+
+
+def setup(app):
+    app.connect("html-page-context", _page_context)
+    app.connect("build-finished", _write_cite_files)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
