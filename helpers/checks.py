@@ -83,9 +83,9 @@ class Context:
 # ------------------------------------------------------------ sources
 
 def check_sources(ctx: Context) -> list[DataError]:
-    parsed, problems = ctx.parsed("sources")
-    if parsed is None:
-        return problems
+    parsed, _ = ctx.parsed("sources")
+    if parsed is None:          # its own problem is reported with the table
+        return []
     problems = []
     res = parsed.resource
     col = {n: i for i, n in enumerate(res.field_names, 1)}
@@ -219,6 +219,8 @@ def check_fact_rows(ctx: Context, name: str) -> list[DataError]:
 # ------------------------------------------------------------ claims
 
 _YEAR = re.compile(r"^(19|20)\d\d$")
+_CLAIM_REF = re.compile(r"\{([a-z_]+):([a-z0-9][a-z0-9.-]*)(?::([a-z_]+))?\}")
+_DATE_TEXT = re.compile(r"\b(19|20)\d\d-\d\d(-\d\d)?\b")
 
 
 def check_claims(ctx: Context) -> list[DataError]:
@@ -253,13 +255,26 @@ def check_claims(ctx: Context) -> list[DataError]:
             for f in res.fields:
                 if f.checked and f.type in ("integer", "number") and row[f.name] is not None:
                     values.append((row[f.name], _unit_of(res, row, f.name)))
+        # The evidence text names its numbers as {table:key} or {table:key:field}
+        # references, rendered from the rows; each must be one of evidence_ids.
+        # Any other number would be typed by hand: refused (years and ISO dates aside).
+        text = v["evidence"] or ""
+        listed = set((v["evidence_ids"] or "").split())
+        for m in _CLAIM_REF.finditer(text):
+            table, key, field = m.group(1), m.group(2), m.group(3)
+            if f"{table}:{key}" not in listed:
+                problems.append(DataError(parsed.shown, f"evidence: {m.group(0)[:60]} is not one of evidence_ids",
+                                          line, col["evidence"], code="claim-error"))
+            elif field and table in ctx.resources and field not in ctx.resources[table].field_names:
+                problems.append(DataError(parsed.shown, f"evidence: {table} has no field {field[:30]!r}",
+                                          line, col["evidence"], code="claim-error"))
+        rest = _DATE_TEXT.sub(" ", _CLAIM_REF.sub(" ", text))
         # numbers, not names that merely contain digits (SU7, Q1, Daily8)
-        for token in re.findall(r"(?<![\w.])\d(?:[\d,.]*\d)?(?![\w])", v["evidence"] or ""):
+        for token in re.findall(r"(?<![\w.])\d(?:[\d,.]*\d)?(?![\w])", rest):
             if _YEAR.match(token):
                 continue
-            if not any(pv.value_in_quote(val, unit, token) for val, unit in values):
-                problems.append(DataError(parsed.shown, f"evidence: the number {token[:30]} is not a value of "
-                                          "any row in evidence_ids", line, col["evidence"], code="claim-error"))
+            problems.append(DataError(parsed.shown, f"evidence: the number {token[:30]} is typed; write it as a "
+                                      "{table:key} reference to its row", line, col["evidence"], code="claim-error"))
     return problems
 
 

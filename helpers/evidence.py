@@ -135,15 +135,16 @@ def link(text: str, table: str, key: str, tip_id: str) -> str:
     on hover and on keyboard focus and that screen readers read out."""
     low = is_low(pd.Series(raw_rows(table)[key]))
     mark = f'<sup class="xev-low">{LOW_MARK}</sup>' if low else ""
-    return (f'<a class="xev-ev" href="{_esc(href(table, key))}" aria-describedby="{tip_id}">{_esc(text)}</a>'
-            f'{mark}<span class="xev-tip" role="tooltip" id="{tip_id}">{_esc(tip_text(table, key))}</span>')
+    return (f'<span class="xev-evw"><a class="xev-ev" href="{_esc(href(table, key))}" aria-describedby="{tip_id}">'
+            f'{_esc(text)}</a>{mark}<span class="xev-tip" role="tooltip" id="{tip_id}">{_esc(tip_text(table, key))}'
+            '</span></span>')
 
 
 def derived_link(text: str, name: str, tip: str, low: bool) -> str:
     tip_id = f"xev-tip-{name}"
     mark = f'<sup class="xev-low">{LOW_MARK}</sup>' if low else ""
-    return (f'<a class="xev-ev xev-derived" href="#dv-{_esc(name)}" aria-describedby="{tip_id}">{_esc(text)}</a>'
-            f'{mark}<span class="xev-tip" role="tooltip" id="{tip_id}">{_esc(tip)}</span>')
+    return (f'<span class="xev-evw"><a class="xev-ev xev-derived" href="#dv-{_esc(name)}" aria-describedby="{tip_id}">'
+            f'{_esc(text)}</a>{mark}<span class="xev-tip" role="tooltip" id="{tip_id}">{_esc(tip)}</span></span>')
 
 
 # ---------------------------------------------------------------- entries

@@ -56,3 +56,23 @@ def glue_all(values: dict) -> None:
         if isinstance(value, float) and math.isnan(value):
             raise ValueError(f"{name}: refusing to glue a missing value")
         glue(name, value, display=False)
+
+
+_SUFFIX_UNITS = {"km/h", "km", "kWh", "mm", "V", "TOPS", "inch", "weeks", "months", "days", "minutes", "years"}
+
+
+def quantity(value: float, unit: str | None, qualifier: str = "exact", decimals: int | None = None) -> Phrase:
+    """A value in its unit, as a reader says it: ('55', '% change') -> '55%' (the
+    sentence says up or down), (6.2, 'CNY bn') -> 'RMB 6.2 billion',
+    (904.6, 'million devices') -> '904.6 million', (116, 'km/h') -> '116 km/h'."""
+    q = qualifier if isinstance(qualifier, str) and qualifier in QUALIFIER_WORDS else "exact"
+    unit = unit if isinstance(unit, str) else ""
+    if unit in ("%", "% change"):
+        return pct(value, decimals, qualifier=q)
+    if unit.split(" ")[0] in _MONEY:
+        return money(value, unit, decimals, qualifier=q)
+    if unit.startswith("million "):
+        return Phrase(num(value, decimals, q) + " million")
+    if unit in _SUFFIX_UNITS:
+        return Phrase(num(value, decimals, q) + " " + unit)
+    return num(value, decimals, q)

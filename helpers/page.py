@@ -32,6 +32,7 @@ from .loading import load_table
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 _DIGIT = re.compile(r"\d")
+_REF = re.compile(r"\{([a-z_]+):([a-z0-9][a-z0-9.-]*)(?::([a-z_]+))?\}")
 
 
 class _Glued:
@@ -73,6 +74,7 @@ class Page:
         self.derived: dict[str, tuple[str, list[tuple[str, str]], str]] = {}
         self.glued: set[str] = set()
         self.low = False                                    # does any glued number rest on an L source?
+        self._tips = 0                                      # tooltips made by sentence(), for unique ids
 
     # ------------------------------------------------------------ rows
 
@@ -145,6 +147,32 @@ class Page:
             html = evidence.derived_link(text, name, f"Derived: {how}. From {len(refs)} rows ({names}).", low)
         plain = text + (" " + evidence.LOW_MARK if low else "")
         _glue(name, _Glued(html, plain))
+
+    def value_text(self, row: pd.Series, field: str = "value") -> str:
+        """A row's value in its unit, as the prose says it (helpers.narrative.quantity)."""
+        from .narrative import quantity
+
+        table, _ = _row_ref(row)
+        units = self.load(table).attrs["units"]
+        unit = row["unit"] if "unit" in row.index and field in ("value", "value_high") else units.get(field)
+        qualifier = row.get("qualifier", "exact") if field == "value" else "exact"
+        return quantity(row[field], unit, qualifier)
+
+    def sentence(self, text: str) -> str:
+        """HTML for a sentence whose numbers are written as row references:
+        ``{table:key}`` is that row's value in its unit, ``{table:key:field}``
+        another of its fields; each becomes a link to the row's evidence."""
+        out, at = [], 0
+        for m in _REF.finditer(text):
+            table, key, field = m.group(1), m.group(2), m.group(3) or "value"
+            row = self.row(table, key)
+            out.append(evidence._esc(text[at:m.start()]))
+            self._tips += 1
+            out.append(evidence.link(self.value_text(row, field), table, key, f"xev-tip-s{self._tips}"))
+            self.low |= evidence.is_low(row)
+            at = m.end()
+        out.append(evidence._esc(text[at:]))
+        return "".join(out)
 
     def text(self, name: str, text: str) -> None:
         """Glue words (a name, a label) that need no evidence link; never a number."""

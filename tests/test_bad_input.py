@@ -242,7 +242,7 @@ CASES = [
     cell_case("claim-evidence-unknown-row", "claims", "evidence_ids", "deliveries:no-such-row",
               match="no row"),
     cell_case("claim-evidence-number-unsupported", "claims", "evidence", "It was 123457 cars.",
-              lambda r: r["evidence_ids"], match="not a value"),
+              lambda r: r["evidence_ids"], match="is typed"),
 ]
 
 

@@ -148,8 +148,11 @@ def _strings_in(node) -> list[str]:
     return out
 
 
+ROW_REF = re.compile(r"\{[a-z_]+:[a-z0-9][a-z0-9.-]*(?::[a-z_]+)?\}")
+
+
 def _typed_numbers(text: str) -> list[str]:
-    text = YEAR_OR_DATE.sub(" ", text)
+    text = YEAR_OR_DATE.sub(" ", ROW_REF.sub(" ", text))
     text = re.sub(r"\[L\]|\b[A-Za-z]+\d+\w*|\bQ[1-4]\b|\bH[12]\b", " ", text)   # markers, model names, quarters
     return re.findall(r"(?<![\w.])\d[\d,.]*%?", text)
 
