@@ -118,18 +118,10 @@ def wrapped_axis(**kwargs) -> alt.Axis:
 
 
 def source_names(source_ids) -> list[str]:
-    """Short citation names (publisher, else title) for source ids, in order."""
-    table = _sources().set_index("source_id")
-    names = []
-    for sid in dict.fromkeys(source_ids):
-        row = table.loc[sid]
-        name = row["publisher"] if isinstance(row["publisher"], str) else \
-            re.split(r"(?<=[?:])\s", row["title"])[0]
-        if sid == "research-notes":
-            name = "research notes (pages not named)"
-        if name not in names:
-            names.append(name)
-    return names
+    """Short citation names for source ids, in order, each once (helpers.evidence.source_name)."""
+    from .evidence import source_name
+
+    return list(dict.fromkeys(source_name(sid) for sid in dict.fromkeys(source_ids)))
 
 
 def source_line(*frames) -> str:

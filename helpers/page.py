@@ -196,12 +196,10 @@ class Page:
         if not tables:
             raise ValueError(f"figure {name!r}: the plotted rows must keep their table's key column")
         self.rows(tables[0], rows)
-        if any(evidence.confidence(s) == "L" for s in rows["source_id"]):
-            spec = charts.Figure(chart, name, alt_text, "").spec_json() if not hasattr(chart, "to_json") \
-                else chart.to_json()
-            if evidence.LOW_MARK not in spec:
-                raise ValueError(f"figure {name!r} plots a low-confidence row: label it with {evidence.LOW_MARK}")
-        fig = charts.figure(chart, name, alt_text, rows)
+        fig = charts.Figure(chart, name, title=title, alt_text=alt_text, rows=rows, page=self.slug,
+                            chapter=self.title)
+        if any(evidence.confidence(s) == "L" for s in rows["source_id"]) and evidence.LOW_MARK not in fig.spec_json():
+            raise ValueError(f"figure {name!r} plots a low-confidence row: label it with {evidence.LOW_MARK}")
         _glue(f"fig-{name}", fig, display=True)
         return fig
 
