@@ -107,6 +107,48 @@ def chapter_draw_times(html_dir: Path, runs: int) -> dict[str, list[float]]:
     return out
 
 
+FIRST_CHART = """() => [...document.querySelectorAll('.xev-chart svg')]
+    .some(s => { const r = s.getBoundingClientRect(); return r.width > 0 && r.height > 0; })"""
+
+
+def figure_loads(html_dir: Path, runs: int) -> dict[str, dict]:
+    """Per chapter, in Chromium at a phone's 390 px: seconds from navigation
+    start until the first chart is on the page (median of ``runs``), and the
+    bytes fetched to show the page (until the network is idle, no scrolling)
+    and after scrolling through every figure (every interactive view drawn)."""
+    from booktools.browser import chromium, served
+
+    out = {}
+    with served(html_dir) as base, chromium() as b:
+        for name in CHAPTERS:
+            first, weight, scrolled = [], [], []
+            for _ in range(runs):
+                page = b.new_page(viewport={"width": 390, "height": 844})
+                fetched = []
+                page.on("requestfinished", fetched.append)
+                page.goto(base + f"{name}.html", wait_until="commit")
+                page.wait_for_function(FIRST_CHART, polling="raf", timeout=20000)
+                first.append(page.evaluate("performance.now()") / 1000)
+                page.wait_for_load_state("networkidle")
+                weight.append(sum(r.sizes()["responseBodySize"] for r in list(fetched)))
+                for i in range(page.locator(".xev-figure").count()):
+                    page.locator(".xev-figure").nth(i).scroll_into_view_if_needed()
+                    page.wait_for_timeout(50)
+                page.wait_for_load_state("networkidle")
+                scrolled.append(sum(r.sizes()["responseBodySize"] for r in list(fetched)))
+                page.close()
+            out[name] = {"first": first, "weight": statistics.median(weight), "scrolled": statistics.median(scrolled)}
+    return out
+
+
+def print_figure_loads(loads: dict[str, dict]) -> None:
+    print("\nfirst chart on screen and page weight, Chromium at 390 px (median of runs):")
+    print(f"  {'chapter':<20} {'first chart':>11} {'loaded':>10} {'all figures seen':>17}")
+    for name, m in loads.items():
+        print(f"  {name:<20} {statistics.median(m['first']):9.2f} s {m['weight'] / 1024:7.0f} KB "
+              f"{m['scrolled'] / 1024:14.0f} KB")
+
+
 ROWS = []
 
 
@@ -128,8 +170,15 @@ def verdict(ratio, target):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--figures-only", metavar="HTML_DIR", type=Path,
+                    help="only measure first-chart time and page weight of an already built book")
     ap.add_argument("--runs", type=int, default=3)
-    runs = max(3, ap.parse_args().runs)
+    args = ap.parse_args()
+    runs = max(3, args.runs)
+    if args.figures_only:
+        print_figure_loads(figure_loads(args.figures_only, runs))
+        return
+    loads = {}
     copy = Copy()
     try:
         print(f"bench: {runs} runs each, in {copy.dir}", file=sys.stderr)
@@ -188,6 +237,9 @@ def main():
         draws = chapter_draw_times(html, runs)
         for name in CHAPTERS:
             row(f"figures drawn in Chromium: {name}", draws[name])
+        loads = figure_loads(html, runs)
+        for name in CHAPTERS:
+            row(f"first chart on screen, 390 px: {name}", loads[name]["first"])
     finally:
         sizes = {}
         html = copy.dir / "book" / "_build" / "html"
@@ -210,6 +262,8 @@ def main():
             chapter = name[:-5] in CHAPTERS
             mark = ("met" if size <= 150 * 1024 else f"MISSED by {size / (150 * 1024):.2f}x") if chapter else ""
             print(f"  {name:<24} {size / 1024:7.1f} KB  {'(chapter, target <= 150 KB) ' + mark if chapter else ''}")
+    if loads:
+        print_figure_loads(loads)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ import math
 import re
 import textwrap
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import altair as alt
@@ -132,7 +132,7 @@ def source_line(*frames) -> str:
 
 # ---------------------------------------------------------------- rendering
 
-@lru_cache(maxsize=None)
+@cache
 def _converter():
     """vl-convert, with the book's font registered (once per process)."""
     import vl_convert as vlc
@@ -216,7 +216,7 @@ def _plotted_keys(spec, key: str) -> set[str]:
     return found
 
 
-@lru_cache(maxsize=None)
+@cache
 def _quotes(table: str) -> dict:
     from .loading import load_table
 
@@ -503,7 +503,7 @@ class LegacyFigure:
         return {"text/html": self.to_html(), "text/plain": f"Figure {self.name}: {self.alt_text}"}
 
 
-def figure(chart: alt.TopLevelMixin, name: str, alt_text: str, *data) -> "LegacyFigure":
+def figure(chart: alt.TopLevelMixin, name: str, alt_text: str, *data) -> LegacyFigure:
     """Finish ``chart``: the source line comes from the ``source_id`` of the
     frames in ``data`` (the rows plotted); ``alt_text`` says what it shows."""
     if not alt_text or len(alt_text) < 20:

@@ -6,19 +6,12 @@ figure as the page first shows it (JavaScript off) and the interactive view
 that replaces it. A deliberately bad chart proves the measurement fails.
 """
 import os
-import shutil
 from urllib.parse import urljoin
 
 import pytest
 
-from conftest import PAGES, REPORT, ROOT
-
-try:
-    from booktools.browser import ARGS, CHROMIUM, served
-except ImportError:  # before the scripts moved into booktools
-    import sys
-    sys.path.insert(0, str(ROOT / "book" / "_scripts"))
-    from browser import ARGS, CHROMIUM, served  # noqa: E402
+from booktools.browser import ARGS, CHROMIUM, served
+from conftest import PAGES, REPORT
 
 WIDTHS = {"phone": 390, "desktop": 1280}
 MIN_TEXT_PX = 11

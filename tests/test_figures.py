@@ -9,12 +9,10 @@ import json
 import re
 
 import altair as alt
-import pandas as pd
 import pytest
 
-from conftest import PAGES, ROOT
+from conftest import PAGES
 from helpers import charts, cite
-
 
 # ---------------------------------------------------------------- fast
 

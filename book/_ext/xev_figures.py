@@ -112,8 +112,10 @@ def _page_context(app, pagename, templatename, context, doctree):
     context["body"] = body
     tags = "".join(f'<meta name="{k}" content="{html.escape(str(v), quote=True)}">\n'
                    for k, v in page_meta(title, pagename).items() if v)
-    tags += (f'<link rel="alternate" type="application/x-research-info-systems" href="_static/cite/{pagename}.ris">\n'
-             f'<link rel="alternate" type="application/vnd.citationstyles.csl+json" href="_static/cite/{pagename}.json">\n')
+    for kind, ext in (("application/x-research-info-systems", "ris"),
+                      ("application/vnd.citationstyles.csl+json", "json")):
+        tags += f'<link rel="alternate" type="{kind}" href="_static/cite/{pagename}.{ext}">\n'
+
     context["metatags"] = context.get("metatags", "") + tags
 
 
