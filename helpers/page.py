@@ -175,7 +175,8 @@ class Page:
         return "".join(out)
 
     def text(self, name: str, text: str) -> None:
-        """Glue words (a name, a label) that need no evidence link; never a number."""
+        """Glue words (a name, a label) that need no evidence link: never a fact's number
+        (counts of the project's own rows, on its appendices, are fine)."""
         self._name(name)
         if not isinstance(text, str):
             raise ValueError(f"{name}: page.text takes a string")
