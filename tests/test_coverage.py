@@ -144,6 +144,35 @@ NOT_CLAIMS_2026 = [
     (_B, "16", "(caixin 01-16)", "a page's date"), (_B, "23", "(caixin 01-23)", "a page's date"),
     (_B, "3.79", "3.79万", "cnyes compares a model with a brand (the notes use the CPCA/Autohome ranking instead)"),
     (_B, "3.88", "3.88万", "cnyes compares a model with a brand (the notes use the CPCA/Autohome ranking instead)"),
+    # recalls and safety chapter (trust notes sections 1, 3 and the quality rows of 4): not curated, with the reason
+    (_T, "370", "370 тысяч", "370 thousand in Russian (recalls: door-handle-proposal-yicai-29ru holds 370000)"),
+    (_T, "48001", "gb 48001-2026", "the door-handle standard's number (standards.number: GB 48001-2026)"),
+    (_T, "44496", "gb 44496-2024", "the OTA standard's number (standards.number: GB 44496-2024)"),
+    (_T, "66260", "(66260 url above)", "a site's name"),
+    (_T, "16", "display 16-22 april", "a date (standards: std-l2-draft-display-chinadaily, 2026-04-16)"),
+    (_T, "27", "june 27, 2026", "a date (standards: std-l2-approved-topcarnews, 2026-06-27)"),
+    (_T, "27", "approved 27 june", "a date (standards: std-l2-approved-topcarnews, 2026-06-27)"),
+    (_T, "28", "approval date 28 jan", "a date (standards: std-gb48001-approved-zol, 2026-01-28)"),
+    (_T, "12", "12月19日", "the day of Xiaomi's L3 test licence, given only by a low-quality page: the standards row "
+                          "(std-l3-xiaomi-test-licence-sinoreport) leaves it undated"),
+    (_T, "6", "(6) 2026 nev", "list numbering"),
+    (_T, "120", "obstacle detection at 120 m", "a test condition of the L2 standard on an L page (eyeon.ai); the "
+                                                 "chapter uses that page only for the release date"),
+    (_T, "80", "120 m at 80 km/h", "a test condition of the L2 standard on an L page (eyeon.ai), not used"),
+    (_T, "80", "(≤80 km/h", "the speed limit of another carmaker's L3 permit (standards: std-l3-first-permits-cgtn "
+                            "holds the permits, not their limits)"),
+    *[(_T, n, ctx, "the industry's L2 fitment rate, on pages that disagree (66.1%, ~66-70%, 62.58%): not about "
+                   "Xiaomi, and no chapter states it")
+      for n, ctx in (("66.1", "fitment: 66.1%"), ("66.1", "reached 66.1%"), ("66.1", "fitment rate: 66.1%"),
+                     ("66", '"~66-70%"'), ("62.58", "vs 62.58%"))],
+    (_T, "19", "ran 19 ota recalls", "an L page's count of all carmakers' OTA recalls in 2024: context not used"),
+    (_T, "4.068", "covering 4.068m", "an L page's count of all carmakers' OTA recalls in 2024: context not used"),
+    (_T, "67", "opened 67%", "C-IASI door-opening rates, rated L (one page): not used"),
+    (_T, "98", "mechanical 98%", "C-IASI door-opening rates, rated L (one page): not used"),
+    (_T, "226", "industry 226 pp100", "J.D. Power's industry-wide quality score (no Xiaomi score on the page): not used"),
+    (_T, "16", "226 pp100 (+16)", "J.D. Power's industry-wide change: not used"),
+    (_T, "825", "bevs with 825", "a J.D. Power appeal score quoted from Lei Jun's Weibo (L): not used"),
+    (_T, "480", "1:480", "a complaint-to-sales ratio from an unnamed platform (L): not used"),
 ]
 
 
