@@ -127,7 +127,7 @@ def source_names(source_ids) -> list[str]:
 def source_line(*frames) -> str:
     """'Source: A; B; C.' for the rows of the frames given (their source_id)."""
     ids = [sid for f in frames for sid in f["source_id"]]
-    return ("Sources: " if len(set(ids)) > 1 else "Source: ") + "; ".join(source_names(ids)) + "."
+    return "Source: " + "; ".join(source_names(ids)) + "."
 
 
 # ---------------------------------------------------------------- rendering

@@ -7,8 +7,12 @@
 The pages are those of book/_toc.yml, in its order.
 
 The book is served from 127.0.0.1 while Chromium reads it. In PDFs each
-interactive figure is replaced by its static PNG (written by the build), so
-a printed report shows exactly the figure readers can download.
+figure is replaced by its 2x PNG (written by the build), so a printed
+report shows exactly the figure readers can download; the print stylesheet
+(book/_static/xev.css, @media print) hides navigation, keeps figures whole
+and prints the address of every link to another site. The PDFs are also
+copied into the site (pdf/<page>.pdf), where each page's citation_pdf_url
+meta tag points.
 
 Also the one place that knows how to serve a built book on 127.0.0.1 and
 drive Debian's Chromium offline: the tests and the bench import it.
@@ -125,7 +129,10 @@ def pdf() -> list[Path]:
         page.evaluate(WHOLE_BOOK, articles)
         _print(page, out / "book.pdf")
         written.append(out / "book.pdf")
+    # the pages' citation_pdf_url meta tags point at pdf/<page>.pdf in the site
+    (HTML / "pdf").mkdir(exist_ok=True)
     for p in written:
+        shutil.copy2(p, HTML / "pdf" / p.name)
         print(f"pdf: {p.relative_to(BOOK.parent)} ({p.stat().st_size // 1024} KB)")
     return written
 

@@ -32,8 +32,10 @@ STATIC = BOOK / "_static"
 BUILD = BOOK / "_build"
 LOAD = re.compile(r"""load_table\(\s*["']([a-z_]+)["']""")
 ALL_TABLES = re.compile(r"list_tables\(|verify\(")
-FIGURE = re.compile(r'<div class="xev-figure" data-figure="([a-z0-9-]+)">.*?'
-                    r'<script type="application/json" id="xev-\1-spec">(.*?)</script>', re.S)
+# A figure block in a page or a stored output, with its Vega-Lite spec: the
+# markup of charts.Figure (class="xev-spec") and of the older charts.figure.
+FIGURE = re.compile(r'<div class="xev-figure" data-figure="([a-z0-9-]+)"[^>]*>(?:(?!<div class="xev-figure").)*?'
+                    r'<script type="application/json" (?:id="xev-\1-spec"|class="xev-spec")>(.*?)</script>', re.S)
 
 
 def notebooks() -> list[Path]:
