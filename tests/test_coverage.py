@@ -173,6 +173,39 @@ NOT_CLAIMS_2026 = [
     (_T, "16", "226 pp100 (+16)", "J.D. Power's industry-wide change: not used"),
     (_T, "825", "bevs with 825", "a J.D. Power appeal score quoted from Lei Jun's Weibo (L): not used"),
     (_T, "480", "1:480", "a complaint-to-sales ratio from an unnamed platform (L): not used"),
+    # trust-crisis chapter (business sections 1, 2 and 4; trust notes section 2's market and trust rows)
+    (_B, "1625", "41 万 1625", "the tail of 41 万 1625, i.e. 411,625 (deliveries: del-2025-cnyes-411625)"),
+    (_B, "381", "381 mil unidades", "'381 mil' is 381 thousand (deliveries: del-su7-gen1-lifetime-kalangoatomico)"),
+    (_B, "280,000", "270,000-280,000", "an average transaction price from a blogger (L): the chapter states no price"),
+    (_B, "27", "27 万元至 28 万元", "the same average transaction price in 万 (L): not used"),
+    (_B, "28", "27 万元至 28 万元", "the same average transaction price in 万 (L): not used"),
+    (_B, "150", "by 150-200 bp", "JP Morgan's change to its own margin assumptions: financials holds reported "
+                                 "results, not analysts' model inputs"),
+    (_B, "150", "by 150 to 200 basis points", "JP Morgan's change to its own margin assumptions (see above)"),
+    (_B, "8", "by 8%/7%", "JP Morgan's cut to its own earnings estimates: not a reported result"),
+    (_B, "1810", "hong kong: 1810", "Xiaomi's stock code"),
+    (_B, "206", "about 206m shares", "a share count: market_reaction holds the money spent "
+                                      "(mr-buybacks-four-months-reportify), no column holds share counts"),
+    (_B, "0.79", "shares (0.79%)", "the same buyback as a share of the stock: not used"),
+    (_B, "206", "approximately 206 million shares", "a share count (see 206m above)"),
+    (_B, "206", "about 206 million shares for", "a share count (see 206m above)"),
+    (_B, "188", "188 million shares", "a share count: the HK$7bn is curated (mr-buybacks-caixin)"),
+    (_B, "21", "21st century business herald", "a newspaper's name"),
+    (_B, "3.2", "above hk$3.2bn in one month", "buybacks in one month on an L page whose month the notes can only "
+                                                 "infer ('probably February'): not used"),
+    (_B, "3.2", "over hkd 3.2 billion", "the same L page (see 3.2bn above)"),
+    *[(f, "53.80", ctx, "two brokers' price targets from a page the business notes rate L: the chapter cites JP "
+                        "Morgan's and Jefferies' cuts instead (mr-jpm-*, mr-jefferies-*)")
+      for f, ctx in ((_B, "hk$53.80 |"), (_B, "hkd 53.80, respectively"), (_T, "huatai to hk$53.80"),
+                     (_T, "hkd 53.80, respectively"))],
+    (_T, "290,000", "over 290,000 weibo followers", "a netizen tally of Lei Jun's lost followers: not used"),
+    (_T, "16,465", "assessed 16,465", "Xiaomi's count of online-rumour leads, on an L page: not used"),
+    (_T, "92", "sued 92 accounts", "Xiaomi's count of lawsuits against accounts, on an L page: not used"),
+    (_T, "321", "usd 321 million", "a currency conversion of the HK$2.5bn buyback "
+                                           "(market_reaction: mr-2026-01-22-buyback-usfow)"),
+    (_T, "15", "more than 15 prefecture-level", "a count of cities with consumer lawsuits: not used"),
+    (_T, "7.28", "-7.28% midday", "a midday figure named without a URL or quote (lbkrs): the chapter shows the "
+                                   "intraday low and the close"),
 ]
 
 
