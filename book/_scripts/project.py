@@ -1,6 +1,7 @@
 """The one home of facts the build, the tests and the bench share.
 
-- The page list: only ``book/_toc.yml`` names pages (``pages``, ``chapters``).
+- The page list: only ``book/_toc.yml`` names pages (``pages``, ``chapters``,
+  and ``titles`` from each notebook's heading).
 - How to copy the project for a throw-away build (``copy_project``).
 - The options nbval runs with (``nbval_args``).
 
@@ -57,6 +58,23 @@ def chapters(root: Path = ROOT) -> list[str]:
     "What to watch" list and a citation."""
     return [name for part in _toc(root).get("parts", []) if part.get("caption") == CHAPTERS_CAPTION
             for name in _files(part.get("chapters"))]
+
+
+def titles(root: Path = ROOT) -> dict[str, str]:
+    """Page name -> its title (the first ``# `` heading of its notebook), in
+    toc order. In a notebook, pass ``helpers.paths.project_root()`` so that a
+    copy of the project reads its own pages."""
+    import json
+
+    out = {}
+    for name in pages(root):
+        cells = json.loads((root / "book" / f"{name}.ipynb").read_text("utf-8"))["cells"]
+        text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+        heading = next((line[2:].strip() for line in text.splitlines() if line.startswith("# ")), None)
+        if heading is None:
+            raise ValueError(f"book/{name}.ipynb: no '# ' title in its markdown")
+        out[name] = heading
+    return out
 
 
 def copy_project(dest: Path, parts=BUILD_INPUTS, root: Path = ROOT) -> Path:
