@@ -58,6 +58,8 @@ def input_files(nb: dict) -> list[Path]:
     files += [ROOT / "data" / "datapackage.json", ROOT / "CITATION.cff", ROOT / "requirements.lock"]
     files += sorted((ROOT / "seeds").rglob("*.txt")) + sorted((ROOT / "seeds" / "research").glob("*.md"))
     files += sorted((ROOT / "helpers").glob("*.py"))
+    if "booktools" in _code(nb):  # a page that reads the toc (page list, titles) through booktools.project
+        files += [BOOK / "_toc.yml", BOOK / "_scripts" / "project.py"]
     return files
 
 
