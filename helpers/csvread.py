@@ -8,7 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import DataError
-from .paths import read_confined
+from .paths import MAX_BYTES, read_confined
+
+# Long cells are refused by the table reader with their line and column
+# (tables.MAX_CELL); the csv module's own limit would only name the line.
+if csv.field_size_limit() < MAX_BYTES:
+    csv.field_size_limit(MAX_BYTES)
 
 
 @dataclass(frozen=True)

@@ -136,8 +136,10 @@ def _decimals(value: float) -> int:
 def value_in_quote(value: float, unit: str | None, quote: str) -> bool:
     """True if the quote states ``value`` (in ``unit``), ignoring its sign."""
     text = normalise(quote)
-    wanted = {abs(float(value)), abs(float(value)) * unit_scale(unit)}
+    wanted = {w for w in (abs(float(value)), abs(float(value)) * unit_scale(unit)) if math.isfinite(w)}
     for n in numbers_in(text):
+        if not math.isfinite(n):          # a digit string too long for a float states nothing
+            continue
         if any(math.isclose(n, w, rel_tol=1e-9, abs_tol=1e-12) for w in wanted):
             return True
     v = abs(float(value))
