@@ -227,17 +227,17 @@ def _quotes(table: str) -> dict:
             for k, *vals in df[[key] + cols].itertuples(index=False)}
 
 
-def _table_of(rows: pd.DataFrame, key: str, keys: list[str]) -> str | None:
-    name = rows.attrs.get("name")
-    if name:
-        return name
+@cache
+def _all_quotes(key: str) -> dict:
+    """Row key -> quote, over every table whose primary key is ``key`` (rows
+    gathered from several tables, or a frame that lost its table's name)."""
     from .loading import list_tables, load_table
 
+    out: dict = {}
     for t in list_tables():
-        df = load_table(t)
-        if df.attrs["primary_key"][:1] == [key] and set(keys) <= set(df[key].astype(str)):
-            return t
-    return None
+        if load_table(t).attrs["primary_key"][:1] == [key]:
+            out.update(_quotes(t))
+    return out
 
 
 SOURCE_COLUMNS = {"title": "source_title", "publisher": "source_publisher", "published": "source_date",
@@ -250,9 +250,8 @@ def plotted_rows(rows: pd.DataFrame) -> tuple[str, list[dict]]:
     key = _key_of(rows)
     if "source_id" not in rows.columns:
         raise ValueError("the rows plotted must keep their source_id column")
-    keys = [str(k) for k in rows[key]]
-    table = _table_of(rows, key, keys) if "quote" not in rows.columns else None
-    quotes = _quotes(table) if table else {}
+    quotes = {} if "quote" in rows.columns else \
+        _quotes(rows.attrs["name"]) if rows.attrs.get("name") else _all_quotes(key)
     src = _sources().set_index("source_id")
     out = []
     for rec in rows.to_dict("records"):

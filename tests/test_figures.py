@@ -146,3 +146,11 @@ def test_reference_manager_metadata(built, name):
     assert item["version"] == b.version
     assert item["issued"]["date-parts"] == [[int(x) for x in b.released.split("-")]]
     assert f'href="_static/cite/{name}.ris"' in page and f'href="_static/cite/{name}.json"' in page
+
+
+def test_quotes_are_found_when_the_rows_lost_their_table_name(quarterly):
+    rows = quarterly.copy()
+    rows.attrs = {}
+    fig = charts.Figure(_bars(rows), "test-quotes", title="Deliveries", alt_text=ALT, rows=rows)
+    got = list(csv.DictReader(io.StringIO(charts.csv_text(fig.payload()))))
+    assert all(r["quote"] for r in got), got
