@@ -93,6 +93,9 @@ def raw_rows(table: str, root_key: str = "") -> dict[str, dict[str, str]]:
     """The rows of a table exactly as written in its CSV, by primary key."""
     import json
 
+    from .loading import TABLES_READ
+
+    TABLES_READ.add(table)
     root = project_root(root_key or None)
     descriptor = json.loads((root / "data" / "datapackage.json").read_text("utf-8"))
     res = next(r for r in descriptor["resources"] if r["name"] == table)

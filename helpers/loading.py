@@ -19,6 +19,10 @@ from .checks import Context, check_claims, check_fact_rows, check_foreign_keys, 
 from .errors import DataError
 from .paths import DESCRIPTOR, project_root
 
+#: Names of the tables this process has read: a notebook reports them when it
+#: ends (helpers.page), so the build knows which data files its outputs depend on.
+TABLES_READ: set[str] = set()
+
 _RACY_NS = 2_000_000_000
 _lock = threading.Lock()
 _cache: dict[Path, tuple[tuple, Context, dict]] = {}   # root -> (fingerprint, context, frames by name)
@@ -99,6 +103,7 @@ def load_table(name: str, root=None):
     description) and ``sources`` (the rows of sources.csv the table cites).
     Raises DataError naming file, line and column for any problem.
     """
+    TABLES_READ.update((name, "sources"))
     ctx, frames = _context(root)
     if frames is not None and name in frames:
         return _copy(frames[name])

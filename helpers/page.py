@@ -193,10 +193,13 @@ class Page:
         text in it carries the [L] marker."""
         from . import charts
 
-        tables = [table] if table else [t for t in self._tables if self.key_field(t) in rows.columns]
-        if not tables:
-            raise ValueError(f"figure {name!r}: the plotted rows must keep their table's key column")
-        self.rows(tables[0], rows)
+        table = table or rows.attrs.get("name")    # a selection of a loaded table keeps its name
+        if table is None:
+            candidates = [t for t in self._tables if self.key_field(t) in rows.columns]
+            if len(candidates) != 1:
+                raise ValueError(f"figure {name!r}: say which table the plotted rows come from (table=...)")
+            table = candidates[0]
+        self.rows(table, rows)
         fig = charts.Figure(chart, name, title=title, alt_text=alt_text, rows=rows, page=self.slug,
                             chapter=self.title)
         if any(evidence.confidence(s) == "L" for s in rows["source_id"]) and evidence.LOW_MARK not in fig.spec_json():
@@ -269,10 +272,11 @@ class Page:
 
     def finish(self):
         """The last cell: glue the header values, render the derived-number
-        entries and the citation block. Returns Markdown for display."""
-        from IPython.display import HTML
+        entries and the citation block, and report the tables this run read."""
+        from IPython.display import HTML, display
 
         from . import cite
+        from .loading import TABLES_READ
 
         as_of, reach = self.as_of(), self.sources_reach()
         for name, value in (("book_version", cite.book().version), ("data_as_of", as_of.isoformat()),
@@ -287,7 +291,9 @@ class Page:
         if self.derived:
             parts.append('<h3 id="derived-numbers">How the derived numbers on this page are computed</h3>')
             parts += [evidence.derived_entry_html(n, t, refs, how) for n, (t, refs, how) in self.derived.items()]
-        return HTML("".join(parts))
+        # The tables this run read travel with the output, so the build re-runs the
+        # notebook when any of them changes (book/_scripts/build.py reads this).
+        display(HTML("".join(parts)), metadata={"xev": {"tables": sorted(TABLES_READ)}})
 
 
 def release_date() -> date:

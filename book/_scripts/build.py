@@ -30,7 +30,7 @@ BOOK = Path(__file__).resolve().parent.parent
 ROOT = BOOK.parent
 STATIC = BOOK / "_static"
 BUILD = BOOK / "_build"
-LOAD = re.compile(r"""load_table\(\s*["']([a-z_]+)["']""")
+LOAD = re.compile(r"""(?:load_table|\.load|\.row)\(\s*["']([a-z_]+)["']""")
 ALL_TABLES = re.compile(r"list_tables\(|verify\(")
 # A figure block in a page or a stored output, with its Vega-Lite spec: the
 # markup of charts.Figure (class="xev-spec") and of the older charts.figure.
@@ -47,10 +47,23 @@ def _code(nb: dict) -> str:
 
 
 def tables_loaded(nb: dict) -> list[str]:
+    """The tables a notebook reads: those its last run reported (helpers.page
+    records every table read, including those reached through row references),
+    and those its code names."""
     code = _code(nb)
     if ALL_TABLES.search(code):
         return sorted(p.stem for p in (ROOT / "data").glob("*.csv"))
-    return sorted(set(LOAD.findall(code)) | {"sources"})
+    reported = nb.get("metadata", {}).get("xev", {}).get("tables_read", [])
+    return sorted(set(LOAD.findall(code)) | set(reported) | {"sources"})
+
+
+def tables_reported(nb) -> list[str]:
+    """The tables the run's outputs say it read (metadata of helpers.page's last cell)."""
+    found = set()
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            found.update(out.get("metadata", {}).get("xev", {}).get("tables", []))
+    return sorted(found)
 
 
 def input_files(nb: dict) -> list[Path]:
@@ -86,7 +99,8 @@ def execute(path: Path) -> float:
     client = NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
                             resources={"metadata": {"path": str(BOOK)}})
     client.execute()
-    nb.metadata["xev"] = {"inputs": inputs_hash(nb), "tables": tables_loaded(nb)}
+    nb.metadata["xev"] = {"tables_read": tables_reported(nb)}
+    nb.metadata["xev"].update(inputs=inputs_hash(nb), tables=tables_loaded(nb))
     nbformat.write(nb, path)
     return time.perf_counter() - start
 
