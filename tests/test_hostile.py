@@ -501,3 +501,63 @@ def test_fresh_files_are_never_served_from_the_cache(project_copy):
     with pytest.raises(helpers.DataError, match="does not match"):
         helpers.load_table("peers", root=project_copy)
     loading.clear_cache()
+
+
+# ------------------------------------------------------------ parity with frictionless
+
+# Descriptor cases Frictionless refuses at the schema level with the same code.
+SAME_CODE = ["constraints-as-list", "foreign-keys-as-object", "foreign-key-without-reference",
+             "primary-key-as-number", "type-as-list", "type-not-implemented", "constraint-not-implemented",
+             "description-not-text", "resources-not-a-list", "resource-name-html", "resource-path-parent",
+             "resource-path-absolute", "descriptor-deeply-nested", "descriptor-nan",
+             "descriptor-5000-digit-number"]
+# Cases Frictionless refuses too, but only once it reads the rows (we refuse the descriptor itself).
+BOTH_REFUSE = ["pattern-backreference", "minimum-above-maximum", "enum-of-wrong-type",
+               "foreign-key-to-unknown-resource", "foreign-key-to-unknown-field", "field-format-not-implemented",
+               "resource-dialect-not-implemented", "field-name-html", "formula-as-column-name",
+               "two-resources-one-path", "descriptor-duplicate-key", "resource-path-subfolder"]
+# Where this reader is stricter than Frictionless 5, and why.
+STRICTER = {
+    "pattern-invalid-regex": "Frictionless raises re.error from its row checks",
+    "pattern-catastrophic": "Frictionless would run it, however long it takes",
+    "minimum-as-string": "Frictionless casts the string; the standard asks for the field's type",
+    "minimum-as-boolean": "Frictionless raises TypeError from its row checks",
+    "descriptor-1e400": "Frictionless reads Infinity, then raises TypeError",
+    "field-keyword-not-implemented": "Frictionless implements bareNumber; this reader does not, so refuses it",
+    "schema-keyword-not-implemented": "uniqueKeys is Table Schema 2; this reader does not implement it",
+    "missing-values-not-implemented": "Frictionless implements other missing values; this reader does not",
+    "resource-encoding-other": "Frictionless would decode latin-1; the project is UTF-8 only",
+    "unknown-package-property": "Frictionless allows custom properties; this reader knows a fixed set",
+    "title-with-control-characters": "Frictionless allows any text; the project refuses control characters",
+    "checked-not-boolean": "'checked' is the project's own property",
+    "resource-path-url": "Frictionless would fetch the URL (the project is offline)",
+}
+
+
+def _frictionless_verdict(project: Path):
+    frictionless = pytest.importorskip("frictionless")
+    try:
+        report = frictionless.validate(str(project / "data" / "datapackage.json"))
+    except Exception as e:       # noqa: BLE001 - some shapes make frictionless raise
+        return "raised", type(e).__name__
+    if report.valid:
+        return "valid", None
+    return "invalid", [t for t, in report.flatten(["type"])]
+
+
+def test_every_descriptor_case_is_classified_for_parity():
+    ids = {c.id for c in CASES if c.path == "data/datapackage.json" and "fifo" not in c.id
+           and "symlink" not in c.id}
+    assert ids == set(SAME_CODE) | set(BOTH_REFUSE) | set(STRICTER)
+
+
+@pytest.mark.parametrize("case_id", SAME_CODE + BOTH_REFUSE)
+def test_frictionless_refuses_it_too(case_id, project_copy):
+    case = next(c for c in CASES if c.id == case_id)
+    case.mutate(project_copy)
+    ours = [p for p in helpers.verify(project_copy) if p.path == "data/datapackage.json"]
+    assert ours and ours[0].code == case.code
+    verdict, detail = _frictionless_verdict(project_copy)
+    assert verdict in ("invalid", "raised"), f"frictionless accepts {case_id}"
+    if case_id in SAME_CODE:
+        assert verdict == "invalid" and detail[0] == case.code, (detail, case.code)
