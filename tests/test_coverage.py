@@ -206,6 +206,16 @@ NOT_CLAIMS_2026 = [
     (_T, "15", "more than 15 prefecture-level", "a count of cities with consumer lawsuits: not used"),
     (_T, "7.28", "-7.28% midday", "a midday figure named without a URL or quote (lbkrs): the chapter shows the "
                                    "intraday low and the close"),
+    # global-expansion chapter (trust notes section 5)
+    (_T, "800", "su7 ~800 km in germany", "the length of Lu Weibing's test drive: events has no column for "
+                                          "distances (events: europe-2027-reaffirmed-2025-11-07)"),
+    (_T, "800", "行程近 800 公里", "the same test drive's length, in the page's words (see ~800 km above)"),
+    (_T, "15", "canola tariffs to ~15%", "China's tariff on Canadian canola in the same deal: not a duty on cars"),
+    (_T, "1,463", "on 1,463 lines", "the number of tariff lines in Mexico's package: tariffs holds the rate on cars "
+                                    "from China (tariff-mexico-2026)"),
+    (_T, "6", "initial 6 months", "the length of the quota's first allocation period: tariffs holds its start date "
+                                  "(tariff-canada-quota-start); no column holds periods"),
+    (_T, "6", "initial period of 6 months", "the same allocation period, in the page's words (see above)"),
 ]
 
 
