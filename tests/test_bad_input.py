@@ -246,6 +246,74 @@ CASES = [
 ]
 
 
+# The stable code each case's problem carries (helpers.errors.CODES; named like Frictionless's).
+CODE = {
+    "integer-not-a-number": "type-error",
+    "integer-with-decimals": "type-error",
+    "integer-with-separator": "type-error",
+    "number-with-percent-sign": "type-error",
+    "number-nan": "type-error",
+    "number-text": "type-error",
+    "date-impossible": "type-error",
+    "date-not-iso": "type-error",
+    "date-partial": "type-error",
+    "negative-count": "constraint-error",
+    "percentage-over-100": "constraint-error",
+    "percentage-share-negative": "value-error",
+    "percent-change-below-minus-100": "constraint-error",
+    "enum-violation": "constraint-error",
+    "unknown-unit": "constraint-error",
+    "required-empty": "constraint-error",
+    "pattern-violation": "constraint-error",
+    "unknown-source-kind": "constraint-error",
+    "duplicate-key": "unique-error",
+    "trailing-space-in-key": "constraint-error",
+    "leading-space-in-key": "constraint-error",
+    "unknown-source-id": "foreign-key",
+    "duplicate-source-id": "unique-error",
+    "seed-quote-not-in-seed": "quote-error",
+    "external-quote-not-in-notes": "quote-error",
+    "value-not-in-quote": "value-error",
+    "number-not-in-quote": "value-error",
+    "date-not-in-quote": "value-error",
+    "empty-quote": "constraint-error",
+    "quote-only-ellipsis": "quote-error",
+    "derivation-unknown-field": "value-error",
+    "formula-equals": "forbidden-value",
+    "formula-plus": "forbidden-value",
+    "formula-minus": "forbidden-value",
+    "formula-at": "forbidden-value",
+    "formula-tab": "constraint-error",
+    "missing-column": "missing-label",
+    "extra-column": "extra-label",
+    "duplicate-header": "duplicate-label",
+    "columns-reordered": "incorrect-label",
+    "header-with-space": "incorrect-label",
+    "too-few-cells": "missing-cell",
+    "too-many-cells": "extra-cell",
+    "utf8-bom": "encoding-error",
+    "crlf-line-ends": "format-error",
+    "invalid-utf8": "encoding-error",
+    "nul-byte": "format-error",
+    "empty-file": "source-error",
+    "unterminated-quote": "format-error",
+    "blank-line-inside": "blank-row",
+    "cell-spanning-lines": "constraint-error",
+    "missing-table-file": "package-file",
+    "table-not-in-descriptor": "package-file",
+    "table-in-descriptor-not-on-disk": "package-file",
+    "descriptor-invalid-json": "package-error",
+    "descriptor-unknown-type": "field-error",
+    "descriptor-missing": "package-error",
+    "seed-file-missing": "source-registry",
+    "seed-not-registered": "source-registry",
+    "research-notes-missing": "quote-error",
+    "external-source-without-confidence": "source-registry",
+    "claim-evidence-unknown-row": "foreign-key",
+    "claim-evidence-number-unsupported": "claim-error",
+}
+
+
 def _hashes(root: Path) -> dict:
     return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
 
@@ -253,6 +321,8 @@ def _hashes(root: Path) -> dict:
 def test_corpus_is_large_enough():
     assert len(CASES) >= 40
     assert len({c.id for c in CASES}) == len(CASES)
+    assert set(CODE) == {c.id for c in CASES}
+    assert set(CODE.values()) <= set(helpers.errors.CODES)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -264,8 +334,9 @@ def test_bad_input_is_a_located_data_error(case, project_copy):
     # verify(): a DataError naming the file (and line/column where they apply)
     problems = helpers.verify(project_copy)
     assert problems and all(isinstance(p, helpers.DataError) for p in problems)
-    ours = [p for p in problems if p.path == case.path and case.match in p.message]
-    assert ours, f"no problem for {case.path} mentioning {case.match!r}: {[str(p) for p in problems]}"
+    ours = [p for p in problems if p.path == case.path and case.match in p.message and p.code == CODE[case.id]]
+    assert ours, (f"no {CODE[case.id]} problem for {case.path} mentioning {case.match!r}: "
+                  f"{[(str(p), p.code) for p in problems]}")
     if line is not None:
         assert any(p.line == line and (column is None or p.column == column) for p in ours), \
             f"expected line {line} column {column}: {[str(p) for p in ours]}"
@@ -278,7 +349,7 @@ def test_bad_input_is_a_located_data_error(case, project_copy):
 
     # the command line: non-zero, one line naming the file
     out = subprocess.run([sys.executable, "-m", "helpers", "check", "--root", str(project_copy)],
-                         capture_output=True, text=True, cwd=ROOT)
+                         capture_output=True, text=True, cwd=ROOT, timeout=30)
     assert out.returncode == 1
     assert any(l.startswith(case.path) for l in out.stdout.splitlines()), out.stdout
     assert "Traceback" not in out.stdout + out.stderr
