@@ -47,6 +47,9 @@ CODES = {
 UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
+_CODE = re.compile(r"[a-z]+(?:-[a-z]+){0,4}")
+
+
 def escape(text: str) -> str:
     """``text`` with every control, bidi or separator character written as an
     escape (``\\x1b``, ``\\u202e``), so that a message cannot move the cursor,
@@ -63,14 +66,16 @@ class DataError(Exception):
     ``path`` is relative to the project root; ``line`` and ``column`` are
     1-based (``column`` counts CSV fields, or characters in JSON and in
     encoding errors) and are ``None`` where they do not apply. ``code`` is
-    one of ``CODES``: stable, for programs and tests to tell problems apart.
+    one of ``CODES``: stable, for programs and tests to tell problems apart
+    (a new kind of problem may bring its own lower-case, hyphenated code;
+    anything else becomes "data-error").
     Path and message never hold raw control characters (they are escaped).
     """
 
     def __init__(self, path: str, message: str, line: int | None = None,
                  column: int | None = None, code: str = "data-error"):
-        if code not in CODES:
-            raise ValueError(f"unknown DataError code {code!r}")
+        if code not in CODES and not _CODE.fullmatch(str(code)):
+            code = "data-error"       # never let the error about an error be the one that escapes
         self.path = escape(path)
         self.line = line
         self.column = column
