@@ -170,6 +170,23 @@ def _scope_ids(svg: str, name: str) -> str:
     return svg
 
 
+_DROP_ATTR = re.compile(r'\s(?:aria-[a-z]+|role|class|pointer-events)="[^"]*"|\sopacity="1"')
+_EMPTY_PATH = re.compile(r'<path d="(?:|M0,0h0v0h0Z)"[^>]*/>')
+_DECIMALS = re.compile(r"(\d\.\d{2})\d+")
+
+
+def _compact(svg: str, label: str) -> str:
+    """A smaller SVG that draws the same: no per-mark ARIA (the figure's alt
+    text labels the whole image instead), no CSS classes but the root's
+    "marks", no empty paths, coordinates to 2 decimals. Text is untouched."""
+    head_end = svg.index(">") + 1
+    head, body = svg[:head_end], svg[head_end:]
+    body = re.sub(r"<[^>]+>", lambda m: _DECIMALS.sub(r"\1", _DROP_ATTR.sub("", m.group(0))), body)
+    body = _EMPTY_PATH.sub("", body)
+    head = head.replace("<svg ", f'<svg role="img" aria-label="{html.escape(label, quote=True)}" ', 1)
+    return head + body
+
+
 def _plain(value):
     """A JSON-safe cell: NaN/NaT -> None, timestamps -> ISO dates."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
@@ -296,7 +313,8 @@ class Figure:
             raise ValueError(f"figure {name!r}: rows= and the chart's data differ: "
                              f"plotted but not in rows: {sorted(plotted - given)[:5]}; "
                              f"in rows but not plotted: {sorted(given - plotted)[:5]}")
-        self.svg = _scope_ids(_converter().vegalite_to_svg(self.spec, vl_version=VEGALITE), name)
+        svg = _converter().vegalite_to_svg(self.spec, vl_version=VEGALITE)
+        self.svg = _compact(_scope_ids(svg, name), alt_text)
         m = re.search(r'<svg\b[^>]*\bwidth="([\d.]+)"[^>]*\bheight="([\d.]+)"', self.svg)
         self.svg_width, self.svg_height = float(m.group(1)), float(m.group(2))
         self._check()
