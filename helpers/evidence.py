@@ -43,7 +43,7 @@ SAME_QUANTITY = {
     "peers": ("company", "metric", "model", "period", "basis", "unit"),
     "company_facts": ("topic", "subject", "metric", "unit"),
     "ev_market": ("region", "metric", "year", "unit"),
-    "tariffs": ("jurisdiction", "measure", "applies_to"),
+    "tariffs": ("jurisdiction", "measure", "applies_to", "effective"),
     "recalls": ("recall",),
 }
 
@@ -199,8 +199,12 @@ def _value_text(cells: dict[str, str]) -> str:
 
 def derived_entry_html(name: str, text: str, rows: list[tuple[str, str]], how: str) -> str:
     """The entry of a number computed from several rows: the rows and the arithmetic."""
-    items = "".join(
-        f'<li><a href="{_esc(href(t, k))}">{_esc(t)} · {_esc(k)}</a>: {_esc(_value_text(raw_rows(t)[k]))} '
-        f"({_esc(source_name(raw_rows(t)[k]['source_id']))})</li>" for t, k in rows)
+    if len(rows) > 6:   # counts over many rows: one line of links, not a list
+        links = ", ".join(f'<a href="{_esc(href(t, k))}">{_esc(k)}</a>' for t, k in rows)
+        body = f"<p class=\"xev-rows\">From {len(rows)} rows: {links}.</p>"
+    else:
+        body = "<ul>" + "".join(
+            f'<li><a href="{_esc(href(t, k))}">{_esc(t)} · {_esc(k)}</a>: {_esc(_value_text(raw_rows(t)[k]))} '
+            f"({_esc(source_name(raw_rows(t)[k]['source_id']))})</li>" for t, k in rows) + "</ul>"
     return (f'<section class="xev-entry xev-derived-entry" id="dv-{_esc(name)}">'
-            f"<p><strong>{_esc(text)}</strong>: {_esc(how)}.</p><ul>{items}</ul></section>")
+            f"<p><strong>{_esc(text)}</strong>: {_esc(how)}.</p>{body}</section>")

@@ -21,6 +21,7 @@ HTML: a link with a tooltip) and ``{glue:text}`` for the version and dates.
 """
 from __future__ import annotations
 
+import html as html_module
 import math
 import re
 from datetime import date
@@ -32,6 +33,9 @@ from .loading import load_table
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 _DIGIT = re.compile(r"\d")
+# Date fields that can hold a date still ahead of the source that gives it.
+SCHEDULE_FIELDS = {("tariffs", "effective"), ("watch_items", "due"), ("standards", "date"),
+                   ("deliveries", "period_end")}
 _REF = re.compile(r"\{([a-z_]+):([a-z0-9][a-z0-9.-]*)(?::([a-z_]+))?\}")
 
 
@@ -144,7 +148,8 @@ class Page:
                 raise ValueError(f"{name}: a number from several rows needs how=... (the arithmetic, in words)")
             self.derived[name] = (text, refs, how)
             names = "; ".join(dict.fromkeys(evidence.source_name(r["source_id"]) for r in rows))
-            html = evidence.derived_link(text, name, f"Derived: {how}. From {len(refs)} rows ({names}).", low)
+            count = "1 row" if len(refs) == 1 else f"{len(refs)} rows"
+            html = evidence.derived_link(text, name, f"Derived: {how}. From {count} ({names}).", low)
         plain = text + (" " + evidence.LOW_MARK if low else "")
         _glue(name, _Glued(html, plain))
 
@@ -232,7 +237,7 @@ class Page:
         body = "<ul class=\"xev-watch\">" + "".join(lines) + "</ul>" if lines else \
             "<p>Our data holds no open question for this page.</p>"
         self.glued.add("watch")
-        _glue("watch", _Glued(body, "\n".join(re.sub("<[^>]+>", "", x) for x in lines)))
+        _glue("watch", _Glued(body, "\n".join(html_module.unescape(re.sub("<[^>]+>", "", x)) for x in lines)))
 
     # ------------------------------------------------------------ coverage and citation
 
@@ -257,18 +262,26 @@ class Page:
         used that is not after its own source's publication (targets and schedules
         point ahead of their source, and are not facts yet)."""
         newest = None
-        as_of = self.as_of()
+        released = release_date()
         for table, key in self.used:
             df = self.load(table)
             row = df[df[self.key_field(table)].eq(key)].iloc[0]
             published = evidence.source(row["source_id"])["published"]
-            limit = published.date() if isinstance(published, pd.Timestamp) else as_of
+            dated = isinstance(published, pd.Timestamp)
+            # A dated source bounds its facts by its own date. An undated one can only be
+            # bounded by the edition's release, so its schedules (dates still ahead of the
+            # source) are left out by kind: they are not facts yet.
+            if not dated and str(row.get("metric", "")) in ("target", "forecast"):
+                continue
+            limit = published.date() if dated else released
             for col in df.columns:
+                if not dated and (table, col) in SCHEDULE_FIELDS:
+                    continue
                 if pd.api.types.is_datetime64_any_dtype(df[col]) and isinstance(row[col], pd.Timestamp):
                     d = row[col].date()
                     if d <= limit and (newest is None or d > newest):
                         newest = d
-        return newest or as_of
+        return newest or self.as_of()
 
     def finish(self):
         """The last cell: glue the header values, render the derived-number
