@@ -127,14 +127,20 @@ def execute_stale(jobs: int, force: bool = False, only: list[str] | None = None)
     return todo
 
 
+# Kept out of _static: Jupyter Book adds every .js file under _static to every
+# page's <head>, and the pages fetch this one only when a figure is reached.
+VEGA = BUILD / "vega" / "vega-bundle.js"
+
+
 def write_vega_bundle() -> None:
-    """Vega, Vega-Lite and vega-embed in one local script (no CDN)."""
+    """Vega, Vega-Lite and vega-embed in one local script (no CDN), copied to
+    the site's _static/vega/ after Sphinx."""
     import inspect
     from importlib.metadata import version
 
     from helpers import charts
 
-    vega = STATIC / "vega" / "vega-bundle.js"
+    vega = VEGA
     maker = hashlib.sha256(inspect.getsource(charts.javascript_bundle).encode()).hexdigest()[:12]
     stamp = (f"// vega-lite {charts.VEGALITE} from vl-convert {version('vl-convert-python')}, "
              f"wrapper {maker}; written by book/_scripts/build.py\n")
@@ -222,6 +228,7 @@ def build(jobs: int) -> None:
     jb = Path(sys.executable).parent / "jupyter-book"
     cmd = [str(jb), "build", str(BOOK), "--warningiserror", "--keep-going", "--quiet"]
     copy_data()  # before Sphinx: pages link the table files, and MyST checks those links
+    shutil.rmtree(STATIC / "vega", ignore_errors=True)  # where older builds wrote the bundle
     print("html: " + " ".join(cmd[1:]), flush=True)
     sphinx = subprocess.Popen(cmd, cwd=ROOT)
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -241,6 +248,8 @@ def build(jobs: int) -> None:
             shutil.copytree(ours, target)
         else:
             shutil.copy2(ours, target)
+    (BUILD / "html" / "_static" / "vega").mkdir(exist_ok=True)
+    shutil.copy2(VEGA, BUILD / "html" / "_static" / "vega" / VEGA.name)
     print(f"\nThe book is at {(BUILD / 'html' / 'index.html').relative_to(ROOT)}")
 
 
