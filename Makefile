@@ -60,10 +60,12 @@ serve:
 	@test -f book/_build/html/index.html || $(MAKE) book
 	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory book/_build/html
 
-## lab: open JupyterLab on the project (installs the optional 'lab' extra)
+## lab: JupyterLab on the book's notebooks, from the pinned environment (settings in lab/:
+## glued values shown in the prose, the book's notebooks never saved). Extra options: LAB_ARGS=...
 lab: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[book,dev,lab]'
-	$(BIN)/jupyter lab --notebook-dir=. --ServerApp.root_dir=. $(if $(filter 0,$(shell id -u)),--allow-root,)
+	@test -x $(BIN)/jupyter-lab || { echo "JupyterLab is missing from $(VENV): requirements.lock must hold the 'lab' extra (make lock)"; exit 1; }
+	JUPYTER_CONFIG_PATH="$(CURDIR)/lab$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+	  $(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root,) $(LAB_ARGS)
 
 ## bench: time builds, tests and loads side by side; wall-clock targets live here (see bench/README.md)
 bench: $(STAMP)

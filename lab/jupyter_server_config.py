@@ -1,0 +1,24 @@
+"""Jupyter server settings for `make lab` (read through JUPYTER_CONFIG_PATH=lab).
+
+- JupyterLab opens on the book's folder (jupyter_server 2 spells this
+  ServerApp.root_dir; --notebook-dir is only an alias of it).
+- The book's notebooks are shown with their glued values and are never
+  written: see xev_lab.py. JupyterLab's own settings for this server are in
+  labconfig/default_setting_overrides.json (no autosave, no news, no update
+  check, every cell kept in the page).
+- Nothing is fetched from another site.
+"""
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from xev_lab import contents_manager_class  # noqa: E402
+
+c = get_config()  # noqa: F821 (defined by Jupyter when it reads this file)
+c.ServerApp.root_dir = str(HERE.parent / "book")
+c.ServerApp.ip = "127.0.0.1"
+c.ServerApp.contents_manager_class = contents_manager_class()
+c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"
+c.LabApp.news_url = None
