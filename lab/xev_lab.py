@@ -387,26 +387,24 @@ def contents_manager_class():
     return BookContentsManager
 
 
-def _render_myst_preprocessor():
+def __getattr__(name):
+    """``xev_lab.RenderMyST``: the nbconvert preprocessor (made on first use, so
+    that the Jupyter server never imports nbconvert through this module)."""
+    if name != "RenderMyST":
+        raise AttributeError(name)
     from nbconvert.preprocessors import Preprocessor
 
     class RenderMyST(Preprocessor):
         """nbconvert: the book's MyST prose with the values glued by the run."""
 
         def preprocess(self, nb, resources):
-            path = Path((resources.get("metadata") or {}).get("path") or ".")
-            name = (resources.get("metadata") or {}).get("name", "")
-            render_notebook(nb, Book(path), name)
+            meta = resources.get("metadata") or {}
+            render_notebook(nb, Book(Path(meta.get("path") or ".")), meta.get("name", ""))
             for cell in nb.cells:   # values glued for the prose only: no output to show
                 if "outputs" in cell:
                     cell.outputs = [o for o in cell.outputs
                                     if not all(k.startswith(GLUE_PREFIX) for k in o.get("data", {"": 0}))]
             return nb, resources
 
+    globals()["RenderMyST"] = RenderMyST
     return RenderMyST
-
-
-def __getattr__(name):   # `xev_lab.RenderMyST`, without importing nbconvert for the server
-    if name == "RenderMyST":
-        return _render_myst_preprocessor()
-    raise AttributeError(name)
