@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cache
 
 import pandas as pd
 
@@ -20,7 +20,7 @@ class Book:
     released: str
 
 
-@lru_cache(maxsize=None)
+@cache
 def book(root=None) -> Book:
     """The book's citation metadata, read from CITATION.cff (a flat subset of YAML)."""
     text = (project_root(root) / "CITATION.cff").read_text("utf-8")

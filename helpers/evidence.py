@@ -16,7 +16,7 @@ import csv
 import html
 import io
 import re
-from functools import lru_cache
+from functools import cache
 
 import pandas as pd
 
@@ -29,11 +29,15 @@ LOW_NOTE = ("[L] marks a number that rests on a low-confidence source (an aggreg
             "page or a page that contradicts itself). ")
 ORIGIN_WORDS = {"verbatim": "the page's own words, as copied into our research notes",
                 "notes-summary": "our research notes' summary of the page, not its own words"}
+UNRATED = "not rated (a seed document: the claim is the author’s own)"
 CONFIDENCE_WORDS = {"H": "high: several pages agree", "M": "medium: one credible page",
                     "L": "low: an aggregator, a machine-written page or an internal inconsistency"}
 
 # The fields that say WHICH quantity a row reports, per table: rows that agree
 # on all of them report the same quantity, so their values can be compared.
+# In tables whose rows give different numbers (a recall's size, its share of the
+# fleet, its complaints), rows compare only when they give the same ones.
+SAME_NUMBERS = {"recalls": ("units", "share_of_fleet_pct", "complaints")}
 # A table not listed has no such comparison (its rows are events or texts).
 SAME_QUANTITY = {
     "deliveries": ("metric", "period_type", "period", "scope"),
@@ -44,7 +48,9 @@ SAME_QUANTITY = {
     "company_facts": ("topic", "subject", "metric", "unit"),
     "ev_market": ("region", "metric", "year", "unit"),
     "tariffs": ("jurisdiction", "measure", "applies_to", "effective"),
-    "recalls": ("recall",),
+    "recalls": ("recall", "filing_number"),
+    "standards": ("standard", "fact", "scope"),
+    "incidents": ("incident", "kind"),
 }
 
 
@@ -57,7 +63,7 @@ def href(table: str, key: str) -> str:
     return f"{EVIDENCE_PAGE}.html#{anchor(table, key)}"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _sources(root_key: str) -> pd.DataFrame:
     from .loading import sources
     return sources(root_key or None).set_index("source_id")
@@ -88,7 +94,7 @@ def is_low(row: pd.Series) -> bool:
     return confidence(row["source_id"]) == "L"
 
 
-@lru_cache(maxsize=None)
+@cache
 def raw_rows(table: str, root_key: str = "") -> dict[str, dict[str, str]]:
     """The rows of a table exactly as written in its CSV, by primary key."""
     import json
@@ -113,8 +119,13 @@ def same_quantity(table: str, key: str, root_key: str = "") -> list[str]:
     mine = rows[key]
     if any(d not in mine for d in dims):
         return []
+    numbers = SAME_NUMBERS.get(table, ())
+
+    def filled(cells):   # which of the table's numbers a row gives: a unit count is not a share
+        return {f for f in numbers if cells.get(f)}
+
     return [k for k, cells in rows.items()
-            if k != key and all(cells.get(d) == mine[d] for d in dims)]
+            if k != key and all(cells.get(d) == mine[d] for d in dims) and filled(cells) == filled(mine)]
 
 
 def _esc(x) -> str:
@@ -176,7 +187,7 @@ def entry_html(table: str, key: str, heading_level: int = 4) -> str:
         f"{_esc(src['kind'])})</dd>",
         f"<dt>Quote</dt><dd><blockquote>{_esc(cells['quote'])}</blockquote>"
         f"{_esc(ORIGIN_WORDS.get(cells.get('quote_origin', ''), ''))}</dd>",
-        f"<dt>Confidence</dt><dd>{_esc(CONFIDENCE_WORDS.get(conf, 'not rated (a seed document: the claim is the author’s own)'))}"
+        f"<dt>Confidence</dt><dd>{_esc(CONFIDENCE_WORDS.get(conf, UNRATED))}"
         f"{' ' + LOW_MARK if conf == 'L' else ''}</dd>",
     ]
     if cells.get("derivation"):
@@ -184,7 +195,8 @@ def entry_html(table: str, key: str, heading_level: int = 4) -> str:
     if others:
         parts.append("<dt>Other rows reporting the same quantity</dt><dd><ul>" + "".join(
             f'<li><a href="#{anchor(table, k)}">{_esc(k)}</a>: '
-            f"{_esc(_value_text(raw_rows(table)[k]))} ({_esc(source_name(raw_rows(table)[k]['source_id']))})</li>"
+            f"{_esc(_value_text(raw_rows(table)[k], table))} "
+            f"({_esc(source_name(raw_rows(table)[k]['source_id']))})</li>"
             for k in others) + "</ul></dd>")
     elif table in SAME_QUANTITY:
         parts.append("<dt>Other rows reporting the same quantity</dt><dd>none in our data</dd>")
@@ -192,9 +204,15 @@ def entry_html(table: str, key: str, heading_level: int = 4) -> str:
     return "".join(parts)
 
 
-def _value_text(cells: dict[str, str]) -> str:
+# The field that holds a row's main number, in tables without a `value` column.
+MAIN_FIELD = {"recalls": "units", "tariffs": "rate_pct", "incidents": "deaths"}
+
+
+def _value_text(cells: dict[str, str], table: str | None = None) -> str:
+    if not cells.get("value") and table in MAIN_FIELD and cells.get(MAIN_FIELD[table]):
+        return f"{MAIN_FIELD[table]} {cells[MAIN_FIELD[table]]}"
     bits = [cells.get(k, "") for k in ("qualifier", "value", "value_high", "unit") if cells.get(k)]
-    return " ".join(b for b in bits if b != "exact") or "(no value)"
+    return " ".join(b for b in bits if b != "exact") or "(no number: see the entry)"
 
 
 def derived_entry_html(name: str, text: str, rows: list[tuple[str, str]], how: str) -> str:
@@ -204,7 +222,7 @@ def derived_entry_html(name: str, text: str, rows: list[tuple[str, str]], how: s
         body = f"<p class=\"xev-rows\">From {len(rows)} rows: {links}.</p>"
     else:
         body = "<ul>" + "".join(
-            f'<li><a href="{_esc(href(t, k))}">{_esc(t)} · {_esc(k)}</a>: {_esc(_value_text(raw_rows(t)[k]))} '
+            f'<li><a href="{_esc(href(t, k))}">{_esc(t)} · {_esc(k)}</a>: {_esc(_value_text(raw_rows(t)[k], t))} '
             f"({_esc(source_name(raw_rows(t)[k]['source_id']))})</li>" for t, k in rows) + "</ul>"
     return (f'<section class="xev-entry xev-derived-entry" id="dv-{_esc(name)}">'
             f"<p><strong>{_esc(text)}</strong>: {_esc(how)}.</p>{body}</section>")
