@@ -25,15 +25,18 @@ $(STAMP): pyproject.toml requirements.lock tests/browser/package-lock.json
 book: $(STAMP)
 	$(BIN)/python -m booktools.build
 
-## test: every test (what CI runs): lint, data and helpers, the strict build,
-## browser and PDF checks, then nbval over every notebook
+## test: every test (what CI runs): the fast tier on every core, then the slow
+## tier (strict build, notebooks, browser and PDF checks), then nbval over every notebook
 test: $(STAMP)
-	$(BIN)/python -m pytest tests
-	$(BIN)/python -m booktools.rerun
+	@status=0; \
+	 $(BIN)/python -m pytest -m "not slow" -n auto tests || status=1; \
+	 $(BIN)/python -m pytest -m slow tests || status=1; \
+	 $(BIN)/python -m booktools.rerun || status=1; \
+	 exit $$status
 
-## test-fast: the tests that need no book build and no browser (lint included; under 20 s)
+## test-fast: the tests that need no book build and no browser, lint included (at most 20 s on 2 cores)
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow" tests
+	$(BIN)/python -m pytest -m "not slow" -n auto tests
 
 ## lint: ruff over the code and the notebooks (configured in pyproject.toml)
 lint: $(STAMP)

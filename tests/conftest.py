@@ -32,6 +32,69 @@ def run(*args, env=None, cwd=ROOT):
                           cwd=cwd, env={**os.environ, **(env or {})})
 
 
+def run_forked(*args, timeout: float = 30.0) -> subprocess.CompletedProcess:
+    """`python -m MODULE ...` or `python -c CODE ...` as run() does, but in a
+    forked child of this process: it inherits the imports already made here
+    (pandas, helpers), so a call costs milliseconds instead of an interpreter
+    start, and a hang is still a TimeoutError rather than a stuck test run.
+    The child starts in ROOT and sees the same environment; its stdout and
+    stderr are captured."""
+    import runpy
+    import signal
+    import tempfile
+    import time
+
+    flag, target, *rest = map(str, args)
+    if flag not in ("-m", "-c"):
+        raise ValueError("run_forked takes -m MODULE or -c CODE")
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns into pytest
+            code = 1
+            try:
+                os.dup2(out.fileno(), 1)
+                os.dup2(err.fileno(), 2)
+                sys.stdout = open(1, "w", encoding="utf-8", closefd=False)
+                sys.stderr = open(2, "w", encoding="utf-8", closefd=False)
+                os.chdir(ROOT)
+                if flag == "-m":
+                    sys.argv = [target, *rest]
+                    runpy.run_module(target, run_name="__main__", alter_sys=True)
+                else:
+                    sys.argv = ["-c", *rest]
+                    exec(compile(target, "<string>", "exec"), {"__name__": "__main__"})
+                code = 0
+            except SystemExit as e:
+                code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+                if not isinstance(e.code, int | None):
+                    print(e.code, file=sys.stderr)
+            except BaseException:
+                import traceback
+
+                traceback.print_exc()
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        deadline = time.monotonic() + timeout
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                raise subprocess.TimeoutExpired([sys.executable, *map(str, args)], timeout)
+            time.sleep(0.002)
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess([sys.executable, *map(str, args)], os.waitstatus_to_exitcode(status),
+                                           out.read().decode("utf-8", "replace"),
+                                           err.read().decode("utf-8", "replace"))
+
+
 @pytest.hookimpl(tryfirst=True)   # before -m deselects
 def pytest_collection_modifyitems(items):
     for item in items:
