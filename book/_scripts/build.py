@@ -70,7 +70,8 @@ def input_files(nb: dict) -> list[Path]:
     files = [ROOT / "data" / f"{t}.csv" for t in tables_loaded(nb)]
     files += [ROOT / "data" / "datapackage.json", ROOT / "CITATION.cff", ROOT / "requirements.lock"]
     files += sorted((ROOT / "seeds").rglob("*.txt")) + sorted((ROOT / "seeds" / "research").glob("*.md"))
-    files += sorted((ROOT / "helpers").glob("*.py"))
+    # the package with its data files (fonts the figures are drawn with), not its caches
+    files += sorted(f for f in (ROOT / "helpers").rglob("*") if f.is_file() and "__pycache__" not in f.parts)
     if "booktools" in _code(nb):  # a page that reads the toc (page list, titles) through booktools.project
         files += [BOOK / "_toc.yml", BOOK / "_scripts" / "project.py"]
     return files
