@@ -43,6 +43,10 @@ MUTED = "#59636e"
 FONT_FAMILY = "Xev Sans"
 FONT = FONT_FAMILY  # one name: vl-convert reads a CSS list as one (unknown) family
 FONTS = Path(__file__).resolve().parent / "fonts"
+# Written into the SVG after rendering, for viewers without the web font (an
+# SVG shown as an <img>, as in JupyterLab, cannot load one): Arial, Helvetica
+# and Liberation Sans set these labels within a few per cent of its width.
+FONT_STACK = f"{FONT_FAMILY}, DejaVu Sans Condensed, Arial, Helvetica, Liberation Sans, sans-serif"
 # The characters the shipped font subset holds (pyftsubset --unicodes=...):
 # chart text outside them would be drawn with another font by each renderer.
 FONT_UNICODES = ("U+0020-007E,U+00A0-00FF,U+0131,U+0152-0153,U+0160-0161,U+0178,U+017D-017E,U+02C6,"
@@ -183,6 +187,7 @@ def _compact(svg: str, label: str) -> str:
     head, body = svg[:head_end], svg[head_end:]
     body = re.sub(r"<[^>]+>", lambda m: _DECIMALS.sub(r"\1", _DROP_ATTR.sub("", m.group(0))), body)
     body = _EMPTY_PATH.sub("", body)
+    body = body.replace(f'font-family="{FONT_FAMILY}"', f'font-family="{FONT_STACK}"')
     head = head.replace("<svg ", f'<svg role="img" aria-label="{html.escape(label, quote=True)}" ', 1)
     return head + body
 
