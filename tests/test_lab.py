@@ -33,8 +33,6 @@ import pytest
 from booktools.project import chapters, pages
 from conftest import ROOT, missing_or_skip
 
-pytestmark = pytest.mark.slow
-
 BOOK = ROOT / "book"
 LAB = ROOT / "lab"
 PAGES = [pages(ROOT)[0], *chapters(ROOT)]   # the summary and the chapters
@@ -153,6 +151,7 @@ def _undrawn(cells, figures: list[int]) -> dict[int, int]:
     return {i: n for i, n in shown.items() if n != 1}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", PAGES)
 def test_page_runs_in_jupyterlab(lab, chromium, name):
     nb = _notebook(name)
@@ -213,6 +212,7 @@ def test_page_runs_in_jupyterlab(lab, chromium, name):
         context.close()
 
 
+@pytest.mark.slow
 def test_running_and_saving_leave_the_checkout_unchanged(lab):
     """After the pages above ran (and were saved) in JupyterLab: same git status, same bytes."""
     after = _checkout_state()
@@ -254,6 +254,7 @@ def _offline_figures(chromium, html: Path, nb: dict) -> tuple[list[str], int, di
         context.close()
 
 
+@pytest.mark.slow
 def test_nbconvert_html_draws_its_charts_offline(chromium, tmp_path):
     """`jupyter nbconvert --to html --execute` on a chapter, as the issue types it: the
     charts draw with every other host unreachable (nbconvert's own template still asks
@@ -280,3 +281,64 @@ def test_nbconvert_html_draws_its_charts_offline(chromium, tmp_path):
     assert not re.findall(r'<(?:script|img|link|iframe)[^>]+(?:src|href)="https?:', text)
     assert "{glue" not in text, f"{name}: raw glue roles in the HTML"
     assert _checkout_state() == before, "nbconvert changed the checkout"
+
+
+# ---------------------------------------------------------------- without a browser
+
+def _xev_lab():
+    """lab/xev_lab.py, loaded from its path as Jupyter loads it (lab/ is no package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("xev_lab", LAB / "xev_lab.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("name", pages(ROOT))
+def test_every_page_reads_without_myst_in_jupyterlab(name):
+    """The server's rendering leaves no MyST in any page's prose, and undoes itself exactly."""
+    xev_lab = _xev_lab()
+    nb = _notebook(name)
+    original = [("".join(c["source"]), dict(c.get("metadata", {}))) for c in nb["cells"]]
+    for c in nb["cells"]:
+        c["source"] = "".join(c["source"])
+    xev_lab.render_notebook(nb, xev_lab.Book(BOOK), name)
+    prose = "\n".join(c["source"] for c in nb["cells"] if c["cell_type"] == "markdown")
+    raw = sorted({m.group(0) for m in RAW_MYST.finditer(prose)})
+    assert not raw, f"{name}: MyST left in the prose JupyterLab shows: {raw}"
+    assert "not computed yet" not in prose, f"{name}: a glued name has no stored value"
+    xev_lab.restore_notebook(nb)
+    assert [(c["source"], c.get("metadata", {})) for c in nb["cells"]] == original
+
+
+def test_book_notebooks_are_served_read_only_and_copies_get_their_myst_back(tmp_path):
+    """What JupyterLab gets: the book's notebooks not writable, a save over one refused
+    (403), and "Save Notebook As" writing the MyST source, not the rendered prose."""
+    import asyncio
+    import shutil
+
+    pytest.importorskip("jupyter_server", reason="jupyter_server is not installed (the 'lab' extra)")
+    from tornado.web import HTTPError
+
+    name = chapters(ROOT)[0]
+    shutil.copy(BOOK / "_toc.yml", tmp_path)
+    for p in BOOK.glob("*.ipynb"):
+        shutil.copy(p, tmp_path)
+    manager = _xev_lab().contents_manager_class()(root_dir=str(tmp_path))
+
+    async def scenario():
+        model = await manager.get(f"{name}.ipynb")
+        assert model["writable"] is False
+        assert "{glue" not in "".join(c["source"] for c in model["content"]["cells"])
+        with pytest.raises(HTTPError) as refused:
+            await manager.save({"type": "notebook", "format": "json", "content": model["content"]},
+                               f"{name}.ipynb")
+        assert refused.value.status_code == 403
+        await manager.save({"type": "notebook", "format": "json", "content": model["content"]}, "mine.ipynb")
+
+    asyncio.run(scenario())
+    assert (tmp_path / f"{name}.ipynb").read_bytes() == (BOOK / f"{name}.ipynb").read_bytes()
+    mine = json.loads((tmp_path / "mine.ipynb").read_text("utf-8"))
+    assert ["".join(c["source"]) for c in mine["cells"]] == ["".join(c["source"]) for c in _notebook(name)["cells"]]
+    assert not any("xev_lab" in c.get("metadata", {}) for c in mine["cells"])
