@@ -6,7 +6,7 @@ jupyter_server_config.py installs ``BookContentsManager``:
 - **Prose with its values.** The book's markdown is MyST: numbers arrive
   through ``{glue}`` roles, figures through ``{glue:figure}`` directives.
   JupyterLab's renderer knows none of it, and jupyterlab-myst does not resolve
-  glue (see book/run-locally.md). So when JupyterLab opens a notebook of the
+  glue (README, "Run this chapter"). So when JupyterLab opens a notebook of the
   book, the server renders each markdown cell's MyST with the values glued in
   that notebook's stored outputs (the values of the published page): glued
   numbers, dates and lists appear in place, a ``{glue:figure}`` becomes its
@@ -73,21 +73,45 @@ def _plain(bundle: dict) -> str:
     return text
 
 
-def _rich(bundle: dict, block: bool) -> str:
+_TIP = re.compile(r'<span class="[^"]*\bxev-tip\b[^"]*" role="tooltip" id="([^"]+)">((?:(?!<span).)*?)</span>', re.S)
+_HREF = re.compile(r'href="([\w-]+)\.html(#[^"]*)?"')
+
+
+def _for_lab(value: str, folder: Path | None = None) -> str:
+    """A glued HTML value as JupyterLab's markdown can show it: each preview
+    (a tooltip the book's CSS hides) becomes its link's native hover title;
+    links to a page of the book open its notebook; a $ stays a $ (JupyterLab
+    reads $...$ as math)."""
+    tips = {}
+
+    def keep(m):
+        tips[m[1]] = html.unescape(re.sub(r"<[^>]+>", "", m[2])).strip()
+        return ""
+
+    value = _TIP.sub(keep, value)
+    value = re.sub(r'aria-describedby="([^"]+)"',
+                   lambda m: f'title="{html.escape(tips[m[1]], quote=True)}"' if m[1] in tips else m[0], value)
+    if folder is not None:
+        value = _HREF.sub(lambda m: f'href="{m[1]}.ipynb"' if (folder / f"{m[1]}.ipynb").exists() else m[0],
+                          value)
+    return value.replace("$", "&#36;")
+
+
+def _rich(bundle: dict, block: bool, folder: Path | None = None) -> str:
     data = bundle["data"]
     for mime in RICH:
         if mime not in data:
             continue
         value = _text(data[mime])
         if mime == "text/html":
-            return value.strip()
+            return _for_lab(value.strip(), folder)
         if mime == "text/markdown":
-            return value.strip()
+            return value.strip().replace("$", "&#36;")
         if mime.startswith("image/"):
             src = ("data:image/svg+xml;charset=utf-8," + _quote_svg(value) if mime == "image/svg+xml"
                    else f"data:{mime};base64,{value.strip()}")
             return f'<img src="{src}" alt="">'
-        return html.escape(_plain(bundle))
+        return html.escape(_plain(bundle)).replace("$", "&#36;")
     return ""
 
 
@@ -183,6 +207,7 @@ class Renderer:
         self.values = values
         self.book = book
         self.page = page
+        self.folder = book.folder if book else None
 
     # roles ---------------------------------------------------------------
     def role(self, m: re.Match) -> str:
@@ -194,10 +219,10 @@ class Renderer:
             if bundle is None:
                 return f"*[{html.escape(key)}: not computed yet; run the notebook]*"
             if name == "glue:text":
-                return html.escape(_plain(bundle))
+                return html.escape(_plain(bundle)).replace("$", "&#36;")
             if name in ("glue:md", "glue:markdown"):
-                return _text(bundle["data"].get("text/markdown", _plain(bundle))).strip()
-            return _rich(bundle, block=False)
+                return _text(bundle["data"].get("text/markdown", _plain(bundle))).strip().replace("$", "&#36;")
+            return _rich(bundle, block=False, folder=self.folder)
         text, label = _split_ref(body)
         if name == "numref":
             number = self.book.figures.get(label) if self.book else None
@@ -281,9 +306,9 @@ class Renderer:
             if bundle is None:
                 yield f"*[{html.escape(arg)}: not computed yet; run the notebook]*"
             elif name == "glue:md":
-                yield _text(bundle["data"].get("text/markdown", _plain(bundle))).strip()
+                yield _text(bundle["data"].get("text/markdown", _plain(bundle))).strip().replace("$", "&#36;")
             else:
-                yield _rich(bundle, block=True)
+                yield _rich(bundle, block=True, folder=self.folder)
             yield ""
         elif name in _ADMONITIONS:
             title = arg if name == "admonition" else name.capitalize() + (f": {arg}" if arg else "")
