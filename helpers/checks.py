@@ -178,8 +178,9 @@ def check_fact_rows(ctx: Context, name: str) -> list[DataError]:
         if v["quote"] is not None and not pv.fragments(quote):
             problems.append(DataError(shown, "quote: is empty once elisions are removed", line, col["quote"],
                                       code="quote-error"))
-        elif source is not None and v["quote"] is not None:
-            # a seed's quote is in its own file; an external one in any of the notes
+        elif source is not None and v["quote"] is not None and (source["kind"] != "seed" or source["path"]):
+            # a seed's quote is in its own file (a seed without a valid path is
+            # reported in sources.csv); an external one in any of the notes
             wheres = [source["path"]] if source["kind"] == "seed" else list(NOTES)
             texts = [(w, ctx.text(w) if w else None) for w in wheres]
             missing = [w for w, t in texts if t is None]

@@ -309,6 +309,8 @@ CASES = [
          "source-registry", "sources", "absolute"),
     Case("seed-path-outside-seeds", seed_path("data/deliveries.csv"), "data/sources.csv", "source-registry",
          "sources", "not inside seeds/"),
+    Case("seed-path-cell-invalid", seed_path("=1"), "data/sources.csv", "forbidden-value", "deliveries",
+         "formula"),       # the fact rows citing that seed must not crash on its missing path
     Case("seed-is-a-symlink-outside", lambda root: (root / "seeds" / "000_fbb6e871b8b549d0.txt").unlink() or
          os.symlink(secret_file(root), root / "seeds" / "000_fbb6e871b8b549d0.txt"), "data/sources.csv",
          "source-registry", "sources", "symbolic link"),
