@@ -6,7 +6,8 @@
   written: see xev_lab.py. JupyterLab's own settings for this server are in
   labconfig/default_setting_overrides.json (no autosave, no news, no update
   check, every cell kept in the page).
-- Nothing is fetched from another site.
+- Nothing is fetched from another site: no news feed, no update check, no
+  extension search on PyPI.
 """
 import importlib.util
 import sys
@@ -25,3 +26,4 @@ c.ServerApp.ip = "127.0.0.1"
 c.ServerApp.contents_manager_class = xev_lab.contents_manager_class()
 c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"
 c.LabApp.news_url = None
+c.LabApp.extension_manager = "readonly"   # lists what is installed; never asks PyPI for more
