@@ -189,7 +189,8 @@ class Page:
 
     # ------------------------------------------------------------ figures
 
-    def figure(self, chart, name: str, title: str, alt_text: str, rows: pd.DataFrame, table: str | None = None):
+    def figure(self, chart, name: str, title: str, alt_text: str, rows: pd.DataFrame,
+               table: str | None = None) -> None:
         """Finish and glue a chart as ``fig-<name>`` (shown by ```{glue:figure} fig-<name>```).
 
         ``rows`` are the rows plotted: they keep their table's key column and
@@ -209,8 +210,9 @@ class Page:
                             chapter=self.title)
         if any(evidence.confidence(s) == "L" for s in rows["source_id"]) and evidence.LOW_MARK not in fig.spec_json():
             raise ValueError(f"figure {name!r} plots a low-confidence row: label it with {evidence.LOW_MARK}")
+        # glued with display=True: the cell shows its chart in JupyterLab, VS Code and nbconvert (the
+        # book hides the cell). Nothing is returned, so the chart is not displayed a second time.
         _glue(f"fig-{name}", fig, display=True)
-        return fig
 
     # ------------------------------------------------------------ what to watch
 
