@@ -478,74 +478,7 @@ def svg_to_png(svg: str, scale: float = 2) -> bytes:
     return _converter().svg_to_png(svg, scale=scale)
 
 
-# ---------------------------------------------------------------- legacy (old notebooks)
-
-class LegacyFigure:
-    """A finished chart: renders offline in the book, exports to SVG/PNG."""
-
-    def __init__(self, chart: alt.TopLevelMixin, name: str, alt_text: str, source: str):
-        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name):
-            raise ValueError(f"figure name {name!r}: use lowercase letters, digits and hyphens")
-        self.name = name
-        self.alt_text = alt_text
-        self.source = source
-        self.chart = chart.properties(title=alt.TitleParams(text=source), description=alt_text)
-
-    @property
-    def spec(self) -> dict:
-        """The Vega-Lite spec, without its $schema address: pages name no other site."""
-        with alt.data_transformers.disable_max_rows():
-            spec = self.chart.to_dict()
-        spec.pop("$schema", None)
-        return spec
-
-    def spec_json(self) -> str:
-        return json.dumps(self.spec, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-    def to_html(self) -> str:
-        n = self.name
-        spec = self.spec_json().replace("</", "<\\/")
-        label = html.escape(self.alt_text, quote=True)
-        return (
-            f'<div class="xev-figure" data-figure="{n}">'
-            f'<div id="xev-{n}" class="xev-chart" role="img" aria-label="{label}"></div>'
-            f'<script type="application/json" id="xev-{n}-spec">{spec}</script>'
-            "<script>(function(){"
-            f'var el=document.getElementById("xev-{n}");'
-            f'var spec=JSON.parse(document.getElementById("xev-{n}-spec").textContent);'
-            'if(window.vegaEmbed){vegaEmbed(el,spec,{mode:"vega-lite",renderer:"svg",actions:false});}'
-            'else{el.textContent="The interactive figure draws in the built book; its SVG and PNG are below.";}'
-            "})();</script>"
-            f'<p class="xev-downloads">Download: <a href="_static/figures/{n}.svg" download>SVG</a>'
-            f' · <a href="_static/figures/{n}.png" download>PNG</a></p>'
-            "</div>"
-        )
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/html": self.to_html(), "text/plain": f"Figure {self.name}: {self.alt_text}"}
-
-
-def figure(chart: alt.TopLevelMixin, name: str, alt_text: str, *data) -> LegacyFigure:
-    """Finish ``chart``: the source line comes from the ``source_id`` of the
-    frames in ``data`` (the rows plotted); ``alt_text`` says what it shows."""
-    if not alt_text or len(alt_text) < 20:
-        raise ValueError(f"figure {name!r}: alt text must say what the figure shows")
-    return LegacyFigure(chart, name, alt_text, source_line(*data))
-
-
-# ---------------------------------------------------------------- export
-
-def export(spec: dict, folder: Path, name: str) -> list[Path]:
-    """Write ``name``.svg and ``name``.png for a Vega-Lite spec."""
-    import vl_convert as vlc
-
-    folder.mkdir(parents=True, exist_ok=True)
-    svg = folder / f"{name}.svg"
-    png = folder / f"{name}.png"
-    svg.write_text(vlc.vegalite_to_svg(spec, vl_version=VEGALITE), "utf-8")
-    png.write_bytes(vlc.vegalite_to_png(spec, vl_version=VEGALITE, scale=2))
-    return [svg, png]
-
+# ---------------------------------------------------------------- the interactive view
 
 def javascript_bundle() -> str:
     """Vega, Vega-Lite and vega-embed in one script that sets them as globals."""

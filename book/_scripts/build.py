@@ -32,10 +32,9 @@ STATIC = BOOK / "_static"
 BUILD = BOOK / "_build"
 LOAD = re.compile(r"""(?:load_table|\.load|\.row)\(\s*["']([a-z_]+)["']""")
 ALL_TABLES = re.compile(r"list_tables\(|verify\(")
-# A figure block in a page or a stored output, with its Vega-Lite spec: the
-# markup of charts.Figure (class="xev-spec") and of the older charts.figure.
+# A figure block (charts.Figure) in a page or a stored output, with its Vega-Lite spec.
 FIGURE = re.compile(r'<div class="xev-figure" data-figure="([a-z0-9-]+)"[^>]*>(?:(?!<div class="xev-figure").)*?'
-                    r'<script type="application/json" (?:id="xev-\1-spec"|class="xev-spec")>(.*?)</script>', re.S)
+                    r'<script type="application/json" class="xev-spec">(.*?)</script>', re.S)
 
 
 def notebooks() -> list[Path]:
@@ -155,10 +154,8 @@ def _joined(value) -> str:
 
 
 def figure_outputs() -> dict[str, dict]:
-    """Figure name -> what its files are made of, read from the notebooks'
-    stored outputs: ``{"svg", "payload"}`` for figures made by charts.Figure
-    (the SVG rendered in the kernel and the rows plotted), ``{"spec"}`` for
-    figures of notebooks not yet migrated (charts.figure)."""
+    """Figure name -> ``{"svg", "payload"}``: the SVG rendered in the kernel and
+    the rows plotted, read from the notebooks' stored outputs (charts.Figure)."""
     from helpers import charts
 
     found: dict[str, dict] = {}
@@ -167,27 +164,21 @@ def figure_outputs() -> dict[str, dict]:
         for cell in json.loads(path.read_text("utf-8"))["cells"]:
             for out in cell.get("outputs", []):
                 data = out.get("data", {})
-                # glue(..., display=False) stores the bundle under a papermill.record/ prefix
+                # glue(..., display=False) would store the bundle under a papermill.record/ prefix
                 payload = next((v for k, v in data.items() if k.endswith(charts.MIME)), None)
-                if payload is not None:
-                    svg = _joined(next(v for k, v in data.items() if k.endswith("image/svg+xml")))
-                    items = [(payload["name"], {"svg": svg, "payload": payload})]
-                else:
-                    html = "".join(_joined(v) for k, v in data.items() if k.endswith("text/html"))
-                    items = [(n, {"spec": s.replace("<\\/", "</")}) for n, s in FIGURE.findall(html)]
-                for name, item in items:
-                    if where.setdefault(name, path.name) != path.name:
-                        sys.exit(f"figure name {name!r} used in {where[name]} and {path.name}")
-                    found[name] = item
+                if payload is None:
+                    continue
+                name = payload["name"]
+                if where.setdefault(name, path.name) != path.name:
+                    sys.exit(f"figure name {name!r} used in {where[name]} and {path.name}")
+                svg = _joined(next(v for k, v in data.items() if k.endswith("image/svg+xml")))
+                found[name] = {"svg": svg, "payload": payload}
     return found
 
 
 def _write_figure(folder: Path, name: str, item: dict) -> None:
     from helpers import charts
 
-    if "spec" in item:
-        charts.export(json.loads(item["spec"]), folder, name)
-        return
     (folder / f"{name}.svg").write_text(item["svg"], "utf-8")
     (folder / f"{name}.png").write_bytes(charts.svg_to_png(item["svg"], scale=2))
     (folder / f"{name}.csv").write_text(charts.csv_text(item["payload"]), "utf-8")

@@ -62,22 +62,10 @@
     });
   }
 
-  // Figures of notebooks not yet migrated: no static SVG, only a spec.
-  function legacy(fig) {
-    var name = fig.dataset.figure;
-    var el = document.getElementById("xev-" + name);
-    var specEl = document.getElementById("xev-" + name + "-spec");
-    if (!el || !specEl || el.querySelector("svg")) return;
-    loadVega().then(function () {
-      el.textContent = "";
-      return window.vegaEmbed(el, JSON.parse(specEl.textContent), {mode: "vega-lite", renderer: "svg", actions: false});
-    }).catch(function (e) { console.warn("figure " + name + ": " + e); });
-  }
-
   function figures() {
-    var figs = [].slice.call(document.querySelectorAll(".xev-figure"));
-    var modern = figs.filter(function (f) { return f.querySelector("script.xev-spec"); });
-    figs.filter(function (f) { return modern.indexOf(f) < 0; }).forEach(legacy);
+    var modern = [].slice.call(document.querySelectorAll(".xev-figure")).filter(function (f) {
+      return f.querySelector("script.xev-spec");
+    });
     modern.forEach(function (f) {
       f.addEventListener("click", function () { live(f); });
     });
