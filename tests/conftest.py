@@ -173,7 +173,7 @@ def visit(browser, url, width=1280):
 
 
 @pytest.fixture(scope="session")
-def pdfs(built, chromium_path):
+def pdfs(chromium_path, built):
     """`make pdf` once: every page of the toc and the whole book, printed."""
     missing = [tool for tool in ("pdftoppm", "pdfimages", "pdftotext") if not shutil.which(tool)]
     if missing:
