@@ -448,6 +448,26 @@ def test_unreadable_file_says_which_and_why(project_copy):
                for e in problems), problems
 
 
+def test_permission_denied_says_which_file_and_why(project_copy, monkeypatch):
+    """As root no file is unreadable, so the refusal is simulated where the file is opened."""
+    import errno
+
+    from helpers import paths
+    real_open = paths.os.open
+
+    def deny(path, *args, **kwargs):
+        if str(path).endswith("peers.csv"):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(paths.os, "open", deny)
+    problems = helpers.verify(project_copy)
+    assert any(e.path == "data/peers.csv" and e.code == "scheme-error" and
+               e.message == "cannot be read: permission denied" for e in problems), problems
+    with pytest.raises(DataError, match="permission denied"):
+        helpers.load_table("peers", root=project_copy)
+
+
 def test_a_device_is_refused_without_opening_it(project_copy):
     p = project_copy / "data" / "peers.csv"
     p.unlink()
