@@ -51,7 +51,11 @@ def check_links(page, context, url):
     """Every internal link's page answers 200 and every #anchor exists there;
     every download (figure SVG/PNG, table CSV) answers 200."""
     broken = []
-    hrefs = page.evaluate("() => [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'))")
+    # A source's own address in an evidence entry is a citation the reader may follow, not something the
+    # page loads; it must say so (rel="nofollow noreferrer"). Any other link to another site is an error.
+    hrefs = page.evaluate("() => [...document.querySelectorAll('a[href]')]"
+                          ".filter(a => !(a.closest('.xev-entry') && a.rel.includes('noreferrer')))"
+                          ".map(a => a.getAttribute('href'))")
     fetched = {}
     for href in sorted(set(hrefs)):
         target = urljoin(url, href)
