@@ -24,7 +24,7 @@ PAGES = pages(ROOT)
 CHAPTERS = chapters(ROOT)
 AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 REPORT: list[str] = []   # per-page lines the browser tests print at the end of the run
-SLOW_FIXTURES = {"built", "browser", "server", "pdfs"}
+SLOW_FIXTURES = {"built", "browser", "server", "pdfs", "chromium_path"}
 
 
 def run(*args, env=None, cwd=ROOT):
@@ -36,7 +36,7 @@ def run_forked(*args, timeout: float = 30.0) -> subprocess.CompletedProcess:
     """`python -m MODULE ...` or `python -c CODE ...` as run() does, but in a
     forked child of this process: it inherits the imports already made here
     (pandas, helpers), so a call costs milliseconds instead of an interpreter
-    start, and a hang is still a TimeoutError rather than a stuck test run.
+    start, and a hang still raises subprocess.TimeoutExpired instead of stalling the run.
     The child starts in ROOT and sees the same environment; its stdout and
     stderr are captured."""
     import runpy
@@ -113,7 +113,7 @@ def missing_or_skip(what: str, reason: str):
 @pytest.fixture
 def project_copy(tmp_path):
     """A throw-away copy of data/ and seeds/ that a test may corrupt."""
-    return copy_project(tmp_path, ("data", "seeds"))
+    return copy_project(tmp_path, ("data", "seeds"), root=ROOT)
 
 
 @pytest.fixture(scope="session")
