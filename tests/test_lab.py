@@ -316,6 +316,7 @@ def test_book_notebooks_are_served_read_only_and_copies_get_their_myst_back(tmp_
     """What JupyterLab gets: the book's notebooks not writable, a save over one refused
     (403), and "Save Notebook As" writing the MyST source, not the rendered prose."""
     import asyncio
+    import concurrent.futures
     import shutil
 
     pytest.importorskip("jupyter_server", reason="jupyter_server is not installed (the 'lab' extra)")
@@ -337,7 +338,9 @@ def test_book_notebooks_are_served_read_only_and_copies_get_their_myst_back(tmp_
         assert refused.value.status_code == 403
         await manager.save({"type": "notebook", "format": "json", "content": model["content"]}, "mine.ipynb")
 
-    asyncio.run(scenario())
+    # in a thread of its own: Playwright's sync API may hold this thread's event loop
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, scenario()).result()
     assert (tmp_path / f"{name}.ipynb").read_bytes() == (BOOK / f"{name}.ipynb").read_bytes()
     mine = json.loads((tmp_path / "mine.ipynb").read_text("utf-8"))
     assert ["".join(c["source"]) for c in mine["cells"]] == ["".join(c["source"]) for c in _notebook(name)["cells"]]
