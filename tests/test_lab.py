@@ -345,3 +345,16 @@ def test_book_notebooks_are_served_read_only_and_copies_get_their_myst_back(tmp_
     mine = json.loads((tmp_path / "mine.ipynb").read_text("utf-8"))
     assert ["".join(c["source"]) for c in mine["cells"]] == ["".join(c["source"]) for c in _notebook(name)["cells"]]
     assert not any("xev_lab" in c.get("metadata", {}) for c in mine["cells"])
+
+
+@pytest.mark.parametrize("name", pages(ROOT))
+def test_a_notebook_alone_says_what_it_needs(name, tmp_path):
+    """Downloaded without the project, a page's first cell stops with a message naming
+    the project's `helpers` and `make lab`, not with an obscure ImportError. (Python with
+    no site-packages at all stands in for a machine without the project.)"""
+    first = next("".join(c["source"]) for c in _notebook(name)["cells"] if c["cell_type"] == "code")
+    run = subprocess.run([sys.executable, "-S", "-c", first], capture_output=True, text=True, cwd=tmp_path,
+                         timeout=60, env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+    assert run.returncode != 0, f"{name}: the first cell ran without the project"
+    assert "helpers" in run.stderr and "make lab" in run.stderr, f"{name}: {run.stderr[-800:]}"
+    assert "ModuleNotFoundError" not in run.stderr and "Traceback" not in run.stderr, run.stderr[-800:]
