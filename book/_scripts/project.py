@@ -84,7 +84,7 @@ def copy_project(dest: Path, parts=BUILD_INPUTS, root: Path = ROOT) -> Path:
     dest = Path(dest)
 
     def ignore(folder, names):
-        rel = Path(folder).resolve().relative_to(root)
+        rel = Path(folder).relative_to(root)
         return {n for n in names if n in _CACHES or (rel / n).as_posix() in _OUTPUTS}
 
     for part in parts:
