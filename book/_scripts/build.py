@@ -205,11 +205,15 @@ def export_figures(jobs: int) -> None:
 
 
 def copy_data() -> None:
-    data = STATIC / "data"
-    data.mkdir(parents=True, exist_ok=True)
-    for f in sorted((ROOT / "data").glob("*")):
-        if f.suffix in (".csv", ".json"):
-            shutil.copy2(f, data / f.name)
+    """Publish exactly the tables the descriptor lists, and the descriptor, once
+    they verify (helpers.publish): never a stray, linked or stale file."""
+    from helpers.errors import DataError
+    from helpers.publish import publish_tables
+
+    try:
+        publish_tables(STATIC / "data", ROOT)
+    except DataError as e:
+        sys.exit(f"data: nothing published, the data does not verify:\n{e}")
 
 
 def build(jobs: int) -> None:
