@@ -15,7 +15,6 @@ import sys
 
 import pytest
 
-from conftest import ROOT
 from booktools.browser import served
 from booktools.project import copy_project
 
@@ -85,9 +84,9 @@ def test_payloads_in_every_text_column_are_shown_as_text(tmp_path, browser):
     fact_rows = sum(len(list(csv.DictReader(io.StringIO((root / "data" / r["path"]).read_text("utf-8")))))
                     for r in tables if r["name"] != "sources")
     with served(html) as base:
+        dialogs = []
         for name in ("evidence", "sources-and-data"):
             page = browser.new_page()
-            dialogs = []
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
             page.goto(f"{base}{name}.html", wait_until="networkidle")
             assert page.evaluate(f"() => window.{MARK}") is None, f"{name}: a payload ran as script"
