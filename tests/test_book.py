@@ -6,7 +6,7 @@ import re
 import pytest
 
 import helpers
-from booktools.build import FIGURE
+from booktools.build import figure_outputs
 from booktools.project import copy_project, nbval_args
 from conftest import BUILD, CHAPTERS, PAGES, ROOT, run
 
@@ -27,19 +27,24 @@ def test_page_exists_with_version_and_as_of(built, name):
     assert "data as of" in text and "Version" in text
 
 
+def figures_of(name: str) -> dict[str, dict]:
+    """The figures a page's notebook stored (name -> payload), found the way the
+    build finds them (booktools.build.figure_outputs: the one definition)."""
+    return {fig: item["payload"] for fig, item in figure_outputs().items() if item["payload"]["page"] == name}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", CHAPTERS)
 def test_chapter_has_three_sourced_figures_and_citation(built, name):
     text = page(built, name)
-    figures = FIGURE.findall(text)
+    figures = figures_of(name)
     assert len(figures) >= 3, f"{name}: {len(figures)} figures"
-    for fig, spec in figures:
-        spec = json.loads(spec.replace("<\\/", "</"))
-        title = spec["title"]["text"]   # a list of lines when wrapped to the figure's width
-        assert " ".join(title if isinstance(title, list) else [title]).startswith("Source: "), fig
-        assert spec.get("description"), fig
-        for ext in ("svg", "png"):
-            assert (built / "_static" / "figures" / f"{fig}.{ext}").stat().st_size > 1000
+    for fig, payload in figures.items():
+        assert f'data-figure="{fig}"' in text, f"{fig} is not on the page"
+        assert payload["alt_text"] and payload["rows"], fig
+        assert all(row.get("source_id") and row.get("quote") for row in payload["rows"]), f"{fig}: unsourced row"
+        for ext in ("svg", "png", "csv"):
+            assert (built / "_static" / "figures" / f"{fig}.{ext}").stat().st_size > 100, (fig, ext)
     assert "What to watch" in text and "Cite this chapter" in text and "@incollection" in text
 
 

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from booktools.build import FIGURE
+from booktools.build import figure_outputs
 from conftest import CHAPTERS, PAGES
 
 
@@ -28,7 +28,7 @@ def test_pdf_first_page_is_not_blank(pdfs, name):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", CHAPTERS)
 def test_pdf_shows_every_figure(pdfs, built, name):
-    figures = len(FIGURE.findall((built / f"{name}.html").read_text("utf-8")))
+    figures = sum(item["payload"]["page"] == name for item in figure_outputs().values())
     listing = subprocess.run(["pdfimages", "-list", str(pdfs / f"{name}.pdf")],
                              capture_output=True, text=True, check=True).stdout
     images = [line for line in listing.splitlines()[2:] if " image " in line]
