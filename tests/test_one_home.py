@@ -1,12 +1,13 @@
 """Each fact of the codebase has one home: book/_toc.yml is the only list of
-pages, and nothing edits sys.path (the tooling is the installed package
-booktools, mapped in pyproject.toml)."""
+chapters (a test may still name one or two pages it exercises), and nothing
+edits sys.path (the tooling is the installed package booktools, mapped in
+pyproject.toml)."""
 import ast
 import json
 import re
 from pathlib import Path
 
-from conftest import PAGES, ROOT
+from conftest import CHAPTERS, ROOT
 
 SOURCES = sorted(p for p in [*ROOT.glob("*.py"), *ROOT.glob("[!.]*/**/*.py"), *ROOT.glob("book/*.ipynb")]
                  if not {".venv", "node_modules", "_build", "seeds"} & set(p.relative_to(ROOT).parts))
@@ -22,10 +23,10 @@ def python_of(path) -> str:
     return path.read_text("utf-8")
 
 
-def page_name(value) -> str | None:
+def chapter_name(value) -> str | None:
     if isinstance(value, str):
         stem = re.sub(r"\.(ipynb|html|pdf|md)$", "", value)
-        return stem if stem in PAGES else None
+        return stem if stem in CHAPTERS else None
     return None
 
 
@@ -41,7 +42,7 @@ def test_no_sys_path_edits():
     assert not found, f"sys.path edited (import the installed package instead): {found}"
 
 
-def test_no_list_of_page_names_outside_the_toc():
+def test_no_list_of_chapters_outside_the_toc():
     found = []
     for path in SOURCES:
         try:
@@ -51,20 +52,20 @@ def test_no_list_of_page_names_outside_the_toc():
         for node in ast.walk(tree):
             if isinstance(node, (ast.List, ast.Tuple, ast.Set, ast.Dict)):
                 items = node.keys if isinstance(node, ast.Dict) else node.elts
-                names = {page_name(getattr(i, "value", None)) for i in items} - {None}
+                names = {chapter_name(getattr(i, "value", None)) for i in items} - {None}
                 if not names - TABLES:
                     continue
                 if len(names) >= 2:
                     found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {sorted(names)}")
     for n, line in enumerate((ROOT / "Makefile").read_text("utf-8").splitlines(), 1):
-        names = {name for name in PAGES if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", line)}
+        names = {name for name in CHAPTERS if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", line)}
         if len(names) >= 2:
             found.append(f"Makefile:{n}: {sorted(names)}")
-    assert not found, f"pages listed outside book/_toc.yml (read booktools.project.pages): {found}"
+    assert not found, f"chapters listed outside book/_toc.yml (read booktools.project.chapters): {found}"
 
 
 def test_the_checks_can_fail():
     assert SYS_PATH_EDIT.search("sys.path.insert(0, str(ROOT))") and SYS_PATH_EDIT.search("sys.path += [x]")
     assert not SYS_PATH_EDIT.search("print(sys.path)")
-    listed = ast.parse(repr(PAGES[:2])).body[0].value
-    assert len({page_name(e.value) for e in listed.elts} - {None}) == 2
+    listed = ast.parse(repr(CHAPTERS[:2])).body[0].value
+    assert len({chapter_name(e.value) for e in listed.elts} - {None}) == 2
