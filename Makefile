@@ -63,11 +63,11 @@ serve:
 	@test -f book/_build/html/index.html || $(MAKE) book
 	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory book/_build/html
 
-## lab: JupyterLab on the book's notebooks, from the pinned environment (settings in lab/:
+## lab: JupyterLab on the book's notebooks, from the pinned environment (settings in book/_lab/:
 ## glued values shown in the prose, the book's notebooks never saved). Extra options: LAB_ARGS=...
 lab: $(STAMP)
 	@test -x $(BIN)/jupyter-lab || { echo "JupyterLab is missing from $(VENV): requirements.lock must hold the 'lab' extra (make lock)"; exit 1; }
-	JUPYTER_CONFIG_PATH="$(CURDIR)/lab$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+	JUPYTER_CONFIG_PATH="$(CURDIR)/book/_lab$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
 	  $(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root,) $(LAB_ARGS)
 
 ## bench: time builds, tests and loads side by side; wall-clock targets live here (see bench/README.md)

@@ -181,7 +181,8 @@ def _names(v, code: str, where: str) -> tuple[str, ...]:
 # ------------------------------------------------------------ patterns
 
 try:
-    from re import _constants as _sre, _parser as _sre_parse      # Python 3.11+
+    from re import _constants as _sre  # Python 3.11+
+    from re import _parser as _sre_parse
 except ImportError:                                               # pragma: no cover
     import sre_constants as _sre
     import sre_parse as _sre_parse
@@ -485,7 +486,7 @@ def _package(raw) -> dict[str, Resource]:
         out[res.name] = res
         paths[res.path] = res.name
     for res in out.values():
-        for src, ref, dst in res.foreign_keys:
+        for _fields, ref, dst in res.foreign_keys:
             if ref not in out:
                 _fail("schema-error", f"resource '{res.name}': foreign key to unknown resource {ref[:40]!r}")
             missing = [n for n in dst if n not in out[ref].field_names]

@@ -8,16 +8,14 @@ import csv
 import hashlib
 import io
 import json
-import subprocess
-import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
 import helpers
-from conftest import ROOT
+from conftest import run_forked
 
 # ------------------------------------------------------------ editing tools
 
@@ -348,10 +346,9 @@ def test_bad_input_is_a_located_data_error(case, project_copy):
         assert raised.value.path in (case.path, "data/sources.csv", "data/datapackage.json")
 
     # the command line: non-zero, one line naming the file
-    out = subprocess.run([sys.executable, "-m", "helpers", "check", "--root", str(project_copy)],
-                         capture_output=True, text=True, cwd=ROOT, timeout=30)
+    out = run_forked("-m", "helpers", "check", "--root", project_copy, timeout=30)
     assert out.returncode == 1
-    assert any(l.startswith(case.path) for l in out.stdout.splitlines()), out.stdout
+    assert any(line.startswith(case.path) for line in out.stdout.splitlines()), out.stdout
     assert "Traceback" not in out.stdout + out.stderr
 
     # and nothing was modified

@@ -1,6 +1,6 @@
 """The book's notebooks run locally the way they read online (issue 10).
 
-JupyterLab is started as `make lab` starts it (JUPYTER_CONFIG_PATH=lab),
+JupyterLab is started as `make lab` starts it (JUPYTER_CONFIG_PATH=book/_lab),
 headless on a free port of 127.0.0.1; Chromium opens the summary and each
 chapter (the root and the "Chapters" part of book/_toc.yml), checks that the
 stored outputs show every figure once, runs all cells and checks: no cell
@@ -35,7 +35,7 @@ from booktools.project import chapters, pages
 from conftest import ROOT, missing_or_skip
 
 BOOK = ROOT / "book"
-LAB = ROOT / "lab"
+LAB = ROOT / "book" / "_lab"
 PAGES = [pages(ROOT)[0], *chapters(ROOT)]   # the summary and the chapters
 RUN_TIMEOUT = 240_000   # ms for one notebook to run all its cells
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
@@ -276,7 +276,7 @@ def test_nbconvert_html_draws_its_charts_offline(chromium, tmp_path):
     """`jupyter nbconvert --to html --execute` on a chapter, as the issue types it: the
     charts draw with every other host unreachable (nbconvert's own template still asks
     CDNs for RequireJS and MathJax, which the book does not need). With the project's
-    settings (JUPYTER_CONFIG_PATH=lab), the stored outputs of the same chapter give a
+    settings (JUPYTER_CONFIG_PATH=book/_lab), the stored outputs of the same chapter give a
     page that asks no other host at all and whose prose shows values, not MyST."""
     name = chapters(ROOT)[0]
     nb = _notebook(name)
@@ -303,7 +303,7 @@ def test_nbconvert_html_draws_its_charts_offline(chromium, tmp_path):
 # ---------------------------------------------------------------- without a browser
 
 def _xev_lab():
-    """lab/xev_lab.py, loaded from its path as Jupyter loads it (lab/ is no package)."""
+    """book/_lab/xev_lab.py, loaded from its path as Jupyter loads it (book/_lab/ is no package)."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("xev_lab", LAB / "xev_lab.py")
@@ -336,7 +336,7 @@ def test_book_notebooks_are_served_read_only_and_copies_get_their_myst_back(tmp_
     import concurrent.futures
     import shutil
 
-    pytest.importorskip("jupyter_server", reason="jupyter_server is not installed (the 'lab' extra)")
+    import jupyter_server  # noqa: F401  (the lab extra is locked: a broken environment fails here)
     from tornado.web import HTTPError
 
     name = chapters(ROOT)[0]

@@ -18,12 +18,9 @@ import base64
 import html
 import json
 import re
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 _IMG = re.compile(r'<div class="xev-chart" style="([^"]*)"><img class="xev-static" '
                   r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)" alt="([^"]*)" [^>]*></div>')

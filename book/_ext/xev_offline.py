@@ -7,8 +7,8 @@ from __future__ import annotations
 
 def _drop_thebe_listeners(app, config):
     for listeners in app.events.listeners.values():
-        listeners[:] = [l for l in listeners
-                        if not getattr(l.handler, "__module__", "").startswith("sphinx_thebe")]
+        listeners[:] = [entry for entry in listeners
+                        if not getattr(entry.handler, "__module__", "").startswith("sphinx_thebe")]
 
 
 def _strip_thebe_assets(app, pagename, templatename, context, doctree):

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-# lab/ is not a package of the project: load xev_lab.py from here by its path
+# book/_lab/ is not a package of the project: load xev_lab.py from here by its path
 _spec = importlib.util.spec_from_file_location("xev_lab", HERE / "xev_lab.py")
 xev_lab = sys.modules.setdefault("xev_lab", importlib.util.module_from_spec(_spec))
 if not hasattr(xev_lab, "render_notebook"):

@@ -14,14 +14,14 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-# lab/ is not a package of the project: load xev_lab.py from here by its path
+# book/_lab/ is not a package of the project: load xev_lab.py from here by its path
 _spec = importlib.util.spec_from_file_location("xev_lab", HERE / "xev_lab.py")
 xev_lab = sys.modules.setdefault("xev_lab", importlib.util.module_from_spec(_spec))
 if not hasattr(xev_lab, "render_notebook"):
     _spec.loader.exec_module(xev_lab)
 
 c = get_config()  # noqa: F821 (defined by Jupyter when it reads this file)
-c.ServerApp.root_dir = str(HERE.parent / "book")
+c.ServerApp.root_dir = str(HERE.parent)   # book/, where the notebooks are
 c.ServerApp.ip = "127.0.0.1"
 c.ServerApp.contents_manager_class = xev_lab.contents_manager_class()
 c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"
