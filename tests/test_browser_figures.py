@@ -5,12 +5,11 @@ the screen and the page never scrolls sideways. Measured twice: the static
 figure as the page first shows it (JavaScript off) and the interactive view
 that replaces it. A deliberately bad chart proves the measurement fails.
 """
-import os
 from urllib.parse import urljoin
 
 import pytest
 
-from booktools.browser import ARGS, CHROMIUM, served
+from booktools.browser import served
 from conftest import PAGES, REPORT
 
 WIDTHS = {"phone": 390, "desktop": 1280}
@@ -76,17 +75,9 @@ def problems(measured: dict) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def fig_browser():
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"figure browser tests cannot run under CI: no Chromium at {CHROMIUM}")
-        pytest.skip(f"figure browser tests skipped: no Chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
+def fig_browser(browser):
+    """The session's Chromium (conftest): a second sync Playwright in the same process cannot start."""
+    return browser
 
 
 @pytest.fixture(scope="module")

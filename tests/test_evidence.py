@@ -153,6 +153,7 @@ ROW_REF = re.compile(r"\{[a-z_]+:[a-z0-9][a-z0-9.-]*(?::[a-z_]+)?\}")
 def _typed_numbers(text: str) -> list[str]:
     text = YEAR_OR_DATE.sub(" ", ROW_REF.sub(" ", text))
     text = re.sub(r"\[L\]|\b[A-Za-z]+\d+\w*|\bQ[1-4]\b|\bH[12]\b", " ", text)   # markers, model names, quarters
+    text = re.sub(r"\b(?:Model|Section|GB|Article|No\.)\s+[\d-]+|\b\d+[A-Za-z]{2,}\b", " ", text)  # Model 3, 36Kr
     return re.findall(r"(?<![\w.])\d[\d,.]*%?", text)
 
 
@@ -215,7 +216,8 @@ def test_committed_manifest_is_the_previous_edition():
 
 # Not prose: previews, the page header, figure kits and citations, entries, the figure itself.
 SKIP_CLASSES = ("xev-tip", "xev-asof", "xev-downloads", "xev-kit", "xev-cite-figure", "xev-refman", "xev-bibtex",
-                "headerlink", "xev-entry", "xev-static", "xev-figure-canvas", "caption-number")
+                "headerlink", "xev-entry", "xev-static", "xev-figure-canvas", "caption-number",
+                "std-numref")                   # "Figure 3": a cross-reference, not a number from the data
 
 
 class _Text(HTMLParser):

@@ -302,14 +302,19 @@ def test_nbconvert_html_draws_its_charts_offline(chromium, tmp_path):
 
 # ---------------------------------------------------------------- without a browser
 
-def _xev_lab():
-    """book/_lab/xev_lab.py, loaded from its path as Jupyter loads it (book/_lab/ is no package)."""
+def _load(path: Path, name: str):
+    """A module loaded from its path, as Jupyter and Sphinx load these files (their folders are no packages)."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("xev_lab", LAB / "xev_lab.py")
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _xev_lab():
+    """book/_lab/xev_lab.py."""
+    return _load(LAB / "xev_lab.py", "xev_lab")
 
 
 @pytest.mark.parametrize("name", pages(ROOT))
@@ -366,10 +371,12 @@ def test_book_notebooks_are_served_read_only_and_copies_get_their_myst_back(tmp_
 
 @pytest.mark.parametrize("name", pages(ROOT))
 def test_a_notebook_alone_says_what_it_needs(name, tmp_path):
-    """Downloaded without the project, a page's first cell stops with a message naming
+    """Downloaded from its page without the project, a notebook's first cell stops with a message naming
     the project's `helpers` and `make lab`, not with an obscure ImportError. (Python with
     no site-packages at all stands in for a machine without the project.)"""
-    first = next("".join(c["source"]) for c in _notebook(name)["cells"] if c["cell_type"] == "code")
+    download = _load(BOOK / "_ext" / "xev_download.py", "xev_download")
+    cells = download.downloadable(_notebook(name))["cells"]
+    first = next("".join(c["source"]) for c in cells if c["cell_type"] == "code")
     run = subprocess.run([sys.executable, "-S", "-c", first], capture_output=True, text=True, cwd=tmp_path,
                          timeout=60, env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
     assert run.returncode != 0, f"{name}: the first cell ran without the project"

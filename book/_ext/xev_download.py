@@ -7,9 +7,30 @@ entry, and the book has `make pdf`); this writes one plain link instead."""
 from __future__ import annotations
 
 import html
+import json
 import re
-import shutil
 from pathlib import Path
+
+# The first cell of every downloaded notebook. Opened outside the project, a notebook
+# would stop at `import helpers` with an ImportError that says nothing useful; this
+# says what it needs. (It lives here, not in the book's notebooks, which always run
+# inside the project: the download is the one copy that may travel alone.)
+GUARD = """\
+try:  # outside the project, say what this notebook needs instead of an ImportError
+    import helpers  # noqa: F401
+except ModuleNotFoundError:
+    raise SystemExit("This notebook runs inside the Xiaomi EV briefing project: it reads the project's data/ "
+                     "tables through its helpers package. Put it in book/ of a copy of the project and run "
+                     "`make lab` there (see 'Run this chapter' in the project's README).") from None
+"""
+
+
+def downloadable(nb: dict) -> dict:
+    """The notebook as readers download it: the guard cell first, then the page's own cells."""
+    guard = {"cell_type": "code", "execution_count": None, "id": "xev-needs-the-project",
+             "metadata": {"tags": ["remove-cell"]}, "outputs": [], "source": GUARD}
+    return {**nb, "cells": [guard, *nb["cells"]]}
+
 
 _HEADER = re.compile(r'(<div class="[^"]*\bxev-asof\b[^"]*"[^>]*>.*?</div>)', re.S)
 
@@ -43,7 +64,8 @@ def _copy_notebooks(app, exception):
         if src is not None:
             dest = Path(app.outdir) / (docname + ".ipynb")
             dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(src, dest)
+            nb = json.loads(src.read_text("utf-8"))
+            dest.write_text(json.dumps(downloadable(nb), indent=1, ensure_ascii=False) + "\n", "utf-8")
 
 
 def setup(app):
