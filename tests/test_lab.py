@@ -313,8 +313,10 @@ def _load(path: Path, name: str):
 
 
 def _xev_lab():
-    """book/_lab/xev_lab.py."""
-    return _load(LAB / "xev_lab.py", "xev_lab")
+    """The server's MyST rendering (book/_scripts/lab.py, the module booktools.lab)."""
+    from booktools import lab
+
+    return lab
 
 
 @pytest.mark.parametrize("name", pages(ROOT))

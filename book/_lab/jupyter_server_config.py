@@ -1,24 +1,19 @@
-"""Jupyter server settings for `make lab` (read through JUPYTER_CONFIG_PATH=lab).
+"""Jupyter server settings for `make lab` (read through JUPYTER_CONFIG_PATH=book/_lab).
 
 - JupyterLab opens on the book's folder (jupyter_server 2 spells this
   ServerApp.root_dir; --notebook-dir is only an alias of it).
 - The book's notebooks are shown with their glued values and are never
-  written: see xev_lab.py. JupyterLab's own settings for this server are in
+  written: see book/_scripts/lab.py. JupyterLab's own settings for this server are in
   labconfig/default_setting_overrides.json (no autosave, no news, no update
   check, every cell kept in the page).
 - Nothing is fetched from another site: no news feed, no update check, no
   extension search on PyPI.
 """
-import importlib.util
-import sys
 from pathlib import Path
 
+from booktools import lab as xev_lab  # book/_scripts/lab.py, installed with the project
+
 HERE = Path(__file__).resolve().parent
-# book/_lab/ is not a package of the project: load xev_lab.py from here by its path
-_spec = importlib.util.spec_from_file_location("xev_lab", HERE / "xev_lab.py")
-xev_lab = sys.modules.setdefault("xev_lab", importlib.util.module_from_spec(_spec))
-if not hasattr(xev_lab, "render_notebook"):
-    _spec.loader.exec_module(xev_lab)
 
 c = get_config()  # noqa: F821 (defined by Jupyter when it reads this file)
 c.ServerApp.root_dir = str(HERE.parent)   # book/, where the notebooks are
