@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 UV     := uv==0.13.9
 
-.PHONY: book test test-fast lint check nbval pdf screenshots bench lock serve lab clean
+.PHONY: book test test-fast lint check schema nbval pdf screenshots bench lock serve lab clean
 
 $(STAMP): pyproject.toml requirements.lock tests/browser/package-lock.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ lint: $(STAMP)
 ## check: validate every table, quote and value
 check: $(STAMP)
 	$(BIN)/python -m helpers check
+
+## schema: write data/datapackage.json from data/schema/ (shared field definitions written once)
+schema: $(STAMP)
+	$(BIN)/python -m helpers.schema
 
 ## nbval: re-run every notebook and compare with its stored outputs
 nbval: $(STAMP)
