@@ -345,11 +345,17 @@ def test_bad_input_is_a_located_data_error(case, project_copy):
             helpers.load_table(case.table, root=project_copy)
         assert raised.value.path in (case.path, "data/sources.csv", "data/datapackage.json")
 
-    # the command line: non-zero, one line naming the file
+    # and nothing was modified
+    assert _hashes(project_copy) == before
+
+
+@pytest.mark.slow   # the same corpus through the command line: in `make test`, not in the fast loop
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input_on_the_command_line(case, project_copy):
+    case.mutate(project_copy)
+    before = _hashes(project_copy)
     out = run_forked("-m", "helpers", "check", "--root", project_copy, timeout=30)
     assert out.returncode == 1
     assert any(line.startswith(case.path) for line in out.stdout.splitlines()), out.stdout
     assert "Traceback" not in out.stdout + out.stderr
-
-    # and nothing was modified
     assert _hashes(project_copy) == before

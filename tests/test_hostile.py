@@ -386,13 +386,19 @@ def test_hostile_input_is_a_located_coded_data_error(case, project_copy):
             f"expected line {line} column {column}: {ours}"
     if case.table:
         assert result["load"] is not None, f"load_table({case.table!r}) accepted it"
+    assert _hashes(project_copy) == before
 
-    # the command line, as a contributor runs it
+
+@pytest.mark.slow   # the same corpus through the command line: in `make test`, not in the fast loop
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_hostile_input_on_the_command_line(case, project_copy):
+    case.mutate(project_copy)
+    before = _hashes(project_copy)
+    path = str(project_copy) if case.path == "ROOT" else case.path
     out, _ = _child("-m", "helpers", "check", "--root", str(project_copy))
     _clean_output(out.stdout + out.stderr)
     assert out.returncode == 1
     assert any(line.startswith(path) for line in out.stdout.splitlines()), out.stdout + out.stderr
-
     assert _hashes(project_copy) == before
 
 
