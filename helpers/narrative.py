@@ -2,8 +2,6 @@
 formatted here from a data value and placed with myst-nb's glue, never typed."""
 from __future__ import annotations
 
-import math
-
 QUALIFIER_WORDS = {"exact": "", "over": "over ", "about": "about ", "nearly": "nearly ",
                    "up-to": "up to "}
 _MONEY = {"CNY": ("RMB ", ""), "USD": ("$", ""), "HKD": ("HK$", "")}
@@ -11,7 +9,7 @@ _MONEY = {"CNY": ("RMB ", ""), "USD": ("$", ""), "HKD": ("HK$", "")}
 
 # Plain str values are glued as their repr ('75,869'), which myst-nb's
 # {glue:text} reads back with literal_eval: exactly the string, quotes gone.
-# (A bare 75,869 would be read back as the tuple (75, 869).)
+# (A bare 75,869 would be read back as the tuple (75, 869).) So every formatter returns str.
 Phrase = str
 
 
@@ -47,15 +45,6 @@ def words(value: float) -> Phrase:
     names = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
     return Phrase(names[int(value)] if float(value).is_integer() and 0 <= value < 10 else _trim(value, None))
 
-
-def glue_all(values: dict) -> None:
-    """Glue each name -> value for {glue:text} in the chapter's prose."""
-    from myst_nb import glue
-
-    for name, value in values.items():
-        if isinstance(value, float) and math.isnan(value):
-            raise ValueError(f"{name}: refusing to glue a missing value")
-        glue(name, value, display=False)
 
 
 _SUFFIX_UNITS = {"km/h", "km", "kWh", "mm", "V", "TOPS", "inch", "weeks", "months", "days", "minutes", "years"}

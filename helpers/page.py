@@ -22,7 +22,6 @@ HTML: a link with a tooltip) and ``{glue:text}`` for the version and dates.
 from __future__ import annotations
 
 import html as html_module
-import math
 import re
 from datetime import date
 
@@ -241,6 +240,22 @@ class Page:
         self.glued.add("watch")
         _glue("watch", _Glued(body, "\n".join(html_module.unescape(re.sub("<[^>]+>", "", x)) for x in lines)))
 
+    # ------------------------------------------------------------ the fact-check's counts
+
+    def glue_verdict_counts(self) -> pd.DataFrame:
+        """Glue ``n_distinct`` and ``n_<verdict>`` (derived numbers over the claim rows,
+        counted by ``distinct_claims``); return the distinct claims."""
+        from .narrative import num
+
+        distinct = distinct_claims(self.load("claims"))
+        rows = [self.row("claims", k) for k in distinct["claim_id"]]
+        self.glue("n_distinct", num(len(rows)), *rows,
+                  how="the claim rows, counting once those that rest on the same evidence with the same verdict")
+        for verdict in VERDICTS:
+            these = [r for r in rows if r["verdict"] == verdict]
+            self.glue(f"n_{verdict}", num(len(these)), *these, how=f"the distinct claims whose verdict is {verdict}")
+        return distinct
+
     # ------------------------------------------------------------ coverage and citation
 
     def sources_used(self) -> list[str]:
@@ -318,5 +333,13 @@ def release_date() -> date:
     return date.fromisoformat(cite.book().released)
 
 
-def is_missing(x) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
+VERDICTS = ("consistent", "imprecise", "disputed", "unverified")
+
+
+def distinct_claims(claims: pd.DataFrame) -> pd.DataFrame:
+    """The fact-check's counting rule: claims resting on the same evidence with the same
+    verdict count once (several seeds repeat a claim); a claim with no other evidence is
+    its own basis."""
+    basis = [ids if isinstance(ids, str) and ids else cid
+             for ids, cid in zip(claims["evidence_ids"], claims["claim_id"])]
+    return claims.assign(basis=basis).drop_duplicates(["basis", "verdict"]).drop(columns="basis")
