@@ -296,7 +296,8 @@ class Figure:
     """
 
     def __init__(self, chart: alt.TopLevelMixin, name: str, *, title: str, alt_text: str,
-                 rows: pd.DataFrame, page: str | None = None, chapter: str | None = None):
+                 rows: pd.DataFrame, page: str | None = None, chapter: str | None = None,
+                 data_as_of: date | None = None):
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name):
             raise ValueError(f"figure name {name!r}: use lowercase letters, digits and hyphens")
         if not alt_text or len(alt_text) < 30:
@@ -305,6 +306,9 @@ class Figure:
             raise ValueError(f"figure {name!r}: give it a title")
         self.name, self.title, self.alt_text = name, title.strip(), alt_text
         self.page, self.chapter = page, chapter
+        # helpers.coverage computes it from the plotted rows (Page.figure passes it); a bare
+        # Figure, in tests, is dated by its own rows the same way
+        self.data_as_of = data_as_of or _as_of_rows(rows)
         self.source = source_line(rows)
         self.key, self.rows = plotted_rows(rows)
         lines = textwrap.wrap(self.source, 52)
@@ -377,7 +381,7 @@ class Figure:
         from . import cite
 
         b = cite.book()
-        asof = cite.as_of(pd.DataFrame(self.rows)).isoformat()
+        asof = self.data_as_of.isoformat()
         num = f'<span class="xev-fignum" data-figure="{self.name}">Figure</span>'
         chap = f", chapter &ldquo;{html.escape(self.chapter)}&rdquo;" if self.chapter else ""
         url = html.escape(self.url())
@@ -427,6 +431,17 @@ class Figure:
     def _repr_mimebundle_(self, include=None, exclude=None):
         return {"text/html": self.to_html(), "image/svg+xml": self.svg, MIME: self.payload(),
                 "text/plain": f"Figure {self.name}: {self.title}. {self.alt_text}"}
+
+
+def _as_of_rows(rows: pd.DataFrame) -> date:
+    """The as-of date of a selection that keeps its table's name (attrs) and key column."""
+    from . import coverage
+
+    table = rows.attrs.get("name")
+    key = rows.attrs.get("primary_key", [None])[0]
+    if not table or key not in rows:
+        raise ValueError("a figure needs data_as_of, or rows that keep their table's name and key column")
+    return coverage.as_of((table, str(k)) for k in rows[key])
 
 
 def book_url() -> str:

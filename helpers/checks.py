@@ -224,7 +224,83 @@ _CLAIM_REF = re.compile(r"\{([a-z_]+):([a-z0-9][a-z0-9.-]*)(?::([a-z_]+))?\}")
 _DATE_TEXT = re.compile(r"\b(19|20)\d\d-\d\d(-\d\d)?\b")
 
 
+# "No other source gives X" is computed from subject_ids (helpers.factcheck), never typed:
+# typed, it went stale as the tables grew.
+_TYPED_ABSENCE = re.compile(r"\bno other (source|page|report|row)s?\b|\bnone of our (other )?sources\b", re.I)
+
+
+def _rows_by_key(ctx: Context, table: str) -> dict[str, dict] | None:
+    parsed, _ = ctx.parsed(table)
+    if parsed is None or not parsed.resource.primary_key:
+        return None
+    pk = parsed.resource.primary_key[0]
+    return {r.values[pk]: r.values for r in parsed.records}
+
+
+def _external_peers(ctx: Context, table: str, key: str) -> list[str]:
+    """Rows of other, non-seed sources that report the same quantity as table:key."""
+    from .evidence import quantity_peers
+
+    rows = _rows_by_key(ctx, table) or {}
+    if key not in rows:
+        return []
+    mine = rows[key].get("source_id")
+    kinds = {sid: s.get("kind") for sid, s in ctx.sources.items()}
+    return [f"{table}:{k}" for k in quantity_peers(rows, table, key)
+            if rows[k].get("source_id") != mine and kinds.get(rows[k].get("source_id")) != "seed"]
+
+
+def check_verdicts(ctx: Context) -> list[DataError]:
+    """A verdict must not ignore the tables. A claim names the rows that state its
+    figure (``subject_ids``); then:
+    - "unverified" is refused while another source's row reports the same quantity
+      and the claim's evidence does not cite it;
+    - "consistent" is refused unless some evidence row reports the same quantity
+      (same scope and measure) as a subject row;
+    - a typed "no other source ..." sentence is refused (the fact-check computes it)."""
+    from .evidence import SAME_QUANTITY
+
+    parsed, _ = ctx.parsed("claims") if "claims" in ctx.resources else (None, [])
+    if parsed is None:
+        return []
+    col = {n: i for i, n in enumerate(parsed.resource.field_names, 1)}
+    problems = []
+    for r in parsed.records:
+        v, line = r.values, r.line
+        text = v.get("evidence") or ""
+        m = _TYPED_ABSENCE.search(text)
+        if m:
+            problems.append(DataError(parsed.shown, f"evidence: {m.group(0)!r} is typed; the fact-check computes "
+                                      "which other sources report the claim's quantity (from subject_ids)",
+                                      line, col["evidence"], code="claim-error"))
+        cited = set((v.get("evidence_ids") or "").split())
+        subjects = [ref.partition(":")[::2] for ref in (v.get("subject_ids") or "").split()]
+        if v.get("verdict") == "unverified":
+            for table, key in subjects:
+                for peer in _external_peers(ctx, table, key):
+                    if peer not in cited:
+                        problems.append(DataError(
+                            parsed.shown, f"verdict: 'unverified', but {peer[:70]} reports the same quantity as "
+                            f"{table}:{key[:50]}: cite it in evidence_ids and weigh it", line, col["verdict"],
+                            code="claim-error"))
+        if v.get("verdict") == "consistent":
+            comparable = [(t, k) for t, k in subjects if t in SAME_QUANTITY]
+            peers = {p for t, k in comparable for p in _external_peers(ctx, t, k)}
+            if comparable and not peers & cited:
+                problems.append(DataError(
+                    parsed.shown, "verdict: 'consistent', but no evidence row reports the same quantity, with the "
+                    f"same scope and measure, as {comparable[0][0]}:{comparable[0][1][:50]}", line, col["verdict"],
+                    code="claim-error"))
+    return problems
+
+
 def check_claims(ctx: Context) -> list[DataError]:
+    """The fact-check table: its references (``check_claim_refs``) and its verdicts
+    (``check_verdicts``)."""
+    return check_claim_refs(ctx) + check_verdicts(ctx)
+
+
+def check_claim_refs(ctx: Context) -> list[DataError]:
     """Every evidence reference exists, and every number in the evidence
     text is a value of one of the referenced rows."""
     if "claims" not in ctx.resources:
@@ -237,11 +313,11 @@ def check_claims(ctx: Context) -> list[DataError]:
     for r in parsed.records:
         v, line = r.values, r.line
         values: list[tuple[float, str | None]] = []
-        for ref in (v["evidence_ids"] or "").split():
+        for ref, field in [(ref, f) for f in ("subject_ids", "evidence_ids") for ref in (v.get(f) or "").split()]:
             table, _, key = ref.partition(":")
             if table not in ctx.resources or not ctx.resources[table].primary_key:
-                problems.append(DataError(parsed.shown, f"evidence_ids: {ref[:60]!r} names no table",
-                                          line, col["evidence_ids"], code="foreign-key"))
+                problems.append(DataError(parsed.shown, f"{field}: {ref[:60]!r} names no table",
+                                          line, col[field], code="foreign-key"))
                 continue
             target, _ = ctx.parsed(table)
             if target is None:
@@ -250,8 +326,10 @@ def check_claims(ctx: Context) -> list[DataError]:
             pk = res.primary_key[0]
             row = next((t.values for t in target.records if t.values[pk] == key), None)
             if row is None:
-                problems.append(DataError(parsed.shown, f"evidence_ids: no row {key[:60]!r} in {table}",
-                                          line, col["evidence_ids"], code="foreign-key"))
+                problems.append(DataError(parsed.shown, f"{field}: no row {key[:60]!r} in {table}",
+                                          line, col[field], code="foreign-key"))
+                continue
+            if field == "subject_ids":
                 continue
             for f in res.fields:
                 if f.checked and f.type in ("integer", "number") and row[f.name] is not None:

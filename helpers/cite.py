@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
-import pandas as pd
-
 from .paths import project_root
 
 
@@ -33,20 +31,6 @@ def book(root=None) -> Book:
 
     return Book(title=value("title"), author=value("name"), version=value("version"),
                 released=value("date-released"))
-
-
-def as_of(*frames: pd.DataFrame) -> date:
-    """The 'data as of' date of a page: the newest publication date among the
-    sources cited by the rows of ``frames``. (Not the newest date in the rows:
-    targets and schedules refer to dates still ahead of their source.)"""
-    from .loading import sources
-
-    published = sources().set_index("source_id")["published"]
-    cited = {sid for f in frames for sid in f["source_id"]}
-    newest = published[published.index.isin(cited)].max()
-    if pd.isna(newest):
-        raise ValueError("none of the sources cited has a publication date")
-    return newest.date()
 
 
 def _key(slug: str) -> str:

@@ -112,8 +112,14 @@ def raw_rows(table: str, root_key: str = "") -> dict[str, dict[str, str]]:
 
 def same_quantity(table: str, key: str, root_key: str = "") -> list[str]:
     """Keys of the other rows of ``table`` that report the same quantity."""
+    return quantity_peers(raw_rows(table, root_key), table, key)
+
+
+def quantity_peers(rows: dict[str, dict], table: str, key: str) -> list[str]:
+    """Keys of the rows of ``rows`` (one table, by key) that report the same
+    quantity as row ``key``: equal on the table's SAME_QUANTITY fields, and
+    giving the same ones of its SAME_NUMBERS (a unit count is not a share)."""
     dims = SAME_QUANTITY.get(table)
-    rows = raw_rows(table, root_key)
     if not dims or key not in rows:
         return []
     mine = rows[key]
@@ -121,15 +127,18 @@ def same_quantity(table: str, key: str, root_key: str = "") -> list[str]:
         return []
     numbers = SAME_NUMBERS.get(table, ())
 
-    def filled(cells):   # which of the table's numbers a row gives: a unit count is not a share
-        return {f for f in numbers if cells.get(f)}
+    def filled(cells):
+        return {f for f in numbers if cells.get(f) not in (None, "")}
 
     return [k for k, cells in rows.items()
             if k != key and all(cells.get(d) == mine[d] for d in dims) and filled(cells) == filled(mine)]
 
 
-def _esc(x) -> str:
+def esc(x) -> str:
+    """Text as HTML (attributes included); a missing value is empty."""
     return html.escape("" if x is None or (isinstance(x, float) and pd.isna(x)) else str(x), quote=True)
+
+
 
 
 def tip_text(table: str, key: str) -> str:
@@ -144,21 +153,50 @@ def tip_text(table: str, key: str) -> str:
     return f"{source_name(cells['source_id'])}{when}:{conf} “{cells['quote']}”{origin}"
 
 
-def link(text: str, table: str, key: str, tip_id: str) -> str:
+def mark_html(markers) -> str:
+    """The standing markers after a value or a source marker ([L], [U], ...), each once."""
+    out = []
+    for m in dict.fromkeys(m for m in markers if m):
+        cls = "xev-low" if m == LOW_MARK else "xev-mark"
+        out.append(f'<sup class="{cls}">{esc(m)}</sup>')
+    return "".join(out)
+
+
+def link(text: str, table: str, key: str, tip_id: str, cls: str = "xev-ev") -> str:
     """A glued number: a link to its entry, described by a tooltip that shows
-    on hover and on keyboard focus and that screen readers read out."""
-    low = is_low(pd.Series(raw_rows(table)[key]))
-    mark = f'<sup class="xev-low">{LOW_MARK}</sup>' if low else ""
-    return (f'<span class="xev-evw"><a class="xev-ev" href="{_esc(href(table, key))}" aria-describedby="{tip_id}">'
-            f'{_esc(text)}</a>{mark}<span class="xev-tip" role="tooltip" id="{tip_id}">{_esc(tip_text(table, key))}'
+    on hover and on keyboard focus and that screen readers read out. The row's
+    standing (helpers.standing) decides the marker after it."""
+    from . import standing
+
+    return (f'<span class="xev-evw"><a class="{cls}" href="{esc(href(table, key))}" aria-describedby="{tip_id}">'
+            f'{esc(text)}</a>{mark_html([standing.marker(table, key)])}'
+            f'<span class="xev-tip" role="tooltip" id="{tip_id}">{esc(tip_text(table, key))}</span></span>')
+
+
+def derived_link(text: str, name: str, tip: str, markers=(), cls: str = "xev-ev xev-derived") -> str:
+    tip_id = f"xev-tip-{name}"
+    return (f'<span class="xev-evw"><a class="{cls}" href="#dv-{esc(name)}" aria-describedby="{tip_id}">'
+            f'{esc(text)}</a>{mark_html(markers)}<span class="xev-tip" role="tooltip" id="{tip_id}">{esc(tip)}'
             '</span></span>')
 
 
-def derived_link(text: str, name: str, tip: str, low: bool) -> str:
-    tip_id = f"xev-tip-{name}"
-    mark = f'<sup class="xev-low">{LOW_MARK}</sup>' if low else ""
-    return (f'<span class="xev-evw"><a class="xev-ev xev-derived" href="#dv-{_esc(name)}" aria-describedby="{tip_id}">'
-            f'{_esc(text)}</a>{mark}<span class="xev-tip" role="tooltip" id="{tip_id}">{_esc(tip)}</span></span>')
+def cite_html(name: str, refs: list[tuple[str, str]], how: str | None = None) -> str:
+    """A source marker for a statement: a small bracketed link after the
+    sentence, to the evidence of the rows it rests on. One or two rows: one
+    link per row, named by its source. More (or ``how``): one link to an
+    entry at the end of the page that lists them (``derived_entry_html``)."""
+    from . import standing
+
+    markers = [standing.marker(t, k) for t, k in refs]
+    if len(refs) <= 2 and how is None:
+        links = "; ".join(link(source_name(raw_rows(t)[k]["source_id"]), t, k, f"xev-tip-{name}-{i}",
+                               cls="xev-ev xev-src")
+                          for i, (t, k) in enumerate(refs, 1))
+        return f'<span class="xev-cite">[{links}]</span>'
+    names = "; ".join(dict.fromkeys(source_name(raw_rows(t)[k]["source_id"]) for t, k in refs))
+    tip = f"{how or 'The rows this statement rests on'}. From {len(refs)} rows ({names})."
+    return (f'<span class="xev-cite">[{derived_link(f"{len(refs)} sources", name, tip, markers, "xev-ev xev-src")}'
+            "]</span>")
 
 
 # ---------------------------------------------------------------- entries
@@ -172,31 +210,32 @@ def entry_html(table: str, key: str, heading_level: int = 4) -> str:
     date_text = published.date().isoformat() if isinstance(published, pd.Timestamp) else "not given"
     values = [(k, v) for k, v in cells.items() if k not in PROVENANCE and v != ""]
     url = src["url"] if isinstance(src["url"], str) else ""
-    where = (f'<a href="{_esc(url)}" rel="nofollow noreferrer">{_esc(url)}</a>' if url
-             else _esc(src["path"]) if isinstance(src["path"], str) else "no address given")
+    where = (f'<a href="{esc(url)}" rel="nofollow noreferrer">{esc(url)}</a>' if url
+             else esc(src["path"]) if isinstance(src["path"], str) else "no address given")
     others = same_quantity(table, key)
     h = f"h{heading_level}"
     parts = [
         f'<section class="xev-entry" id="{anchor(table, key)}">',
-        f'<{h}>{_esc(table)} · {_esc(key)}</{h}>',
+        f'<{h}>{esc(table)} · {esc(key)}</{h}>',
         '<dl>',
         "<dt>Row as stored</dt><dd><ul class=\"xev-cells\">" + "".join(
-            f"<li><code>{_esc(k)}</code>: {_esc(v)}</li>" for k, v in values) + "</ul></dd>",
-        f"<dt>Source</dt><dd>{_esc(source_name(cells['source_id']))}: <cite>{_esc(src['title'])}</cite>, "
-        f"published {_esc(date_text)}; {where} (<code>{_esc(cells['source_id'])}</code>, "
-        f"{_esc(src['kind'])})</dd>",
-        f"<dt>Quote</dt><dd><blockquote>{_esc(cells['quote'])}</blockquote>"
-        f"{_esc(ORIGIN_WORDS.get(cells.get('quote_origin', ''), ''))}</dd>",
-        f"<dt>Confidence</dt><dd>{_esc(CONFIDENCE_WORDS.get(conf, UNRATED))}"
+            f"<li><code>{esc(k)}</code>: {esc(v)}</li>" for k, v in values) + "</ul></dd>",
+        f"<dt>Source</dt><dd>{esc(source_name(cells['source_id']))}: <cite>{esc(src['title'])}</cite>, "
+        f"published {esc(date_text)}; {where} (<code>{esc(cells['source_id'])}</code>, "
+        f"{esc(src['kind'])})</dd>",
+        f"<dt>Quote</dt><dd><blockquote>{esc(cells['quote'])}</blockquote>"
+        f"{esc(ORIGIN_WORDS.get(cells.get('quote_origin', ''), ''))}</dd>",
+        f"<dt>Confidence</dt><dd>{esc(CONFIDENCE_WORDS.get(conf, UNRATED))}"
         f"{' ' + LOW_MARK if conf == 'L' else ''}</dd>",
     ]
     if cells.get("derivation"):
-        parts.append(f"<dt>Derivation</dt><dd>{_esc(cells['derivation'])}</dd>")
+        parts.append(f"<dt>Derivation</dt><dd>{esc(cells['derivation'])}</dd>")
+    parts.append(f"<dt>Standing</dt><dd>{esc(standing_text(table, key))}</dd>")
     if others:
         parts.append("<dt>Other rows reporting the same quantity</dt><dd><ul>" + "".join(
-            f'<li><a href="#{anchor(table, k)}">{_esc(k)}</a>: '
-            f"{_esc(_value_text(raw_rows(table)[k], table))} "
-            f"({_esc(source_name(raw_rows(table)[k]['source_id']))})</li>"
+            f'<li><a href="#{anchor(table, k)}">{esc(k)}</a>: '
+            f"{esc(value_text(raw_rows(table)[k], table))} "
+            f"({esc(source_name(raw_rows(table)[k]['source_id']))})</li>"
             for k in others) + "</ul></dd>")
     elif table in SAME_QUANTITY:
         parts.append("<dt>Other rows reporting the same quantity</dt><dd>none in our data</dd>")
@@ -204,11 +243,32 @@ def entry_html(table: str, key: str, heading_level: int = 4) -> str:
     return "".join(parts)
 
 
+def standing_text(table: str, key: str) -> str:
+    """The row's standing in words, with the marker it earns (helpers.standing)."""
+    from . import standing
+
+    st = standing.of(table, key)
+    bits = []
+    if st.seed:
+        bits.append("a seed document's figure")
+    if st.verdict:
+        bits.append(f"the fact-check rates the claim that states it {st.verdict}")
+    if st.others:
+        bits.append(f"{len(st.others)} other source row(s) report the same quantity"
+                    + ("" if st.agree is None else ", with the same value" if st.agree else ", with other values"))
+    elif table in SAME_QUANTITY:
+        bits.append("no other source in our data reports the same quantity")
+    if st.estimate:
+        bits.append("a forecast, target or estimate, not an outcome")
+    text = "; ".join(bits) or "no comparison applies to this table"
+    return text[0].upper() + text[1:] + (f". Marked {st.marker} where it is used." if st.marker else ".")
+
+
 # The field that holds a row's main number, in tables without a `value` column.
 MAIN_FIELD = {"recalls": "units", "tariffs": "rate_pct", "incidents": "deaths"}
 
 
-def _value_text(cells: dict[str, str], table: str | None = None) -> str:
+def value_text(cells: dict[str, str], table: str | None = None) -> str:
     if not cells.get("value") and table in MAIN_FIELD and cells.get(MAIN_FIELD[table]):
         return f"{MAIN_FIELD[table]} {cells[MAIN_FIELD[table]]}"
     bits = [cells.get(k, "") for k in ("qualifier", "value", "value_high", "unit") if cells.get(k)]
@@ -218,11 +278,11 @@ def _value_text(cells: dict[str, str], table: str | None = None) -> str:
 def derived_entry_html(name: str, text: str, rows: list[tuple[str, str]], how: str) -> str:
     """The entry of a number computed from several rows: the rows and the arithmetic."""
     if len(rows) > 6:   # counts over many rows: one line of links, not a list
-        links = ", ".join(f'<a href="{_esc(href(t, k))}">{_esc(k)}</a>' for t, k in rows)
+        links = ", ".join(f'<a href="{esc(href(t, k))}">{esc(k)}</a>' for t, k in rows)
         body = f"<p class=\"xev-rows\">From {len(rows)} rows: {links}.</p>"
     else:
         body = "<ul>" + "".join(
-            f'<li><a href="{_esc(href(t, k))}">{_esc(t)} · {_esc(k)}</a>: {_esc(_value_text(raw_rows(t)[k], t))} '
-            f"({_esc(source_name(raw_rows(t)[k]['source_id']))})</li>" for t, k in rows) + "</ul>"
-    return (f'<section class="xev-entry xev-derived-entry" id="dv-{_esc(name)}">'
-            f"<p><strong>{_esc(text)}</strong>: {_esc(how)}.</p>{body}</section>")
+            f'<li><a href="{esc(href(t, k))}">{esc(t)} · {esc(k)}</a>: {esc(value_text(raw_rows(t)[k], t))} '
+            f"({esc(source_name(raw_rows(t)[k]['source_id']))})</li>" for t, k in rows) + "</ul>"
+    return (f'<section class="xev-entry xev-derived-entry" id="dv-{esc(name)}">'
+            f"<p><strong>{esc(text)}</strong>: {esc(how)}.</p>{body}</section>")

@@ -18,6 +18,10 @@ used, not from whole tables.
 
 Markdown uses the plain ``{glue}`name``` role for numbers (the glued value is
 HTML: a link with a tooltip) and ``{glue:text}`` for the version and dates.
+A statement without a number cites its rows with ``page.cite(name, *rows)``
+and ``{glue}`name``` at the end of the sentence: a small source marker.
+Markers of standing ([L], [U], ...) are added by this API from the rows
+(``helpers.standing``), never typed.
 """
 from __future__ import annotations
 
@@ -27,14 +31,14 @@ from datetime import date
 
 import pandas as pd
 
-from . import evidence
+from . import coverage, evidence, standing
+from .coverage import release_date
 from .loading import load_table
+
+__all__ = ["Page", "iso", "release_date"]
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 _DIGIT = re.compile(r"\d")
-# Date fields that can hold a date still ahead of the source that gives it.
-SCHEDULE_FIELDS = {("tariffs", "effective"), ("watch_items", "due"), ("standards", "date"),
-                   ("deliveries", "period_end")}
 _REF = re.compile(r"\{([a-z_]+):([a-z0-9][a-z0-9.-]*)(?::([a-z_]+))?\}")
 
 
@@ -76,7 +80,7 @@ class Page:
         self.used: dict[tuple[str, str], None] = {}        # (table, key), in order of first use
         self.derived: dict[str, tuple[str, list[tuple[str, str]], str]] = {}
         self.glued: set[str] = set()
-        self.low = False                                    # does any glued number rest on an L source?
+        self.markers: set[str] = set()                      # standing markers used: explained once, in finish()
         self._tips = 0                                      # tooltips made by sentence(), for unique ids
 
     # ------------------------------------------------------------ rows
@@ -137,8 +141,8 @@ class Page:
         refs = [_row_ref(r) for r in rows]
         for ref in refs:
             self.used[ref] = None
-        low = any(evidence.is_low(r) for r in rows)
-        self.low |= low
+        marks = [standing.marker(*ref) for ref in refs]
+        self.markers.update(m for m in marks if m)
         if len(refs) == 1 and how is None:
             table, key = refs[0]
             html = evidence.link(text, table, key, f"xev-tip-{name}")
@@ -148,9 +152,50 @@ class Page:
             self.derived[name] = (text, refs, how)
             names = "; ".join(dict.fromkeys(evidence.source_name(r["source_id"]) for r in rows))
             count = "1 row" if len(refs) == 1 else f"{len(refs)} rows"
-            html = evidence.derived_link(text, name, f"Derived: {how}. From {count} ({names}).", low)
-        plain = text + (" " + evidence.LOW_MARK if low else "")
-        _glue(name, _Glued(html, plain))
+            html = evidence.derived_link(text, name, f"Derived: {how}. From {count} ({names}).", marks)
+        _glue(name, _Glued(html, " ".join([text, *dict.fromkeys(m for m in marks if m)])))
+
+    def glue_value(self, name: str, row: pd.Series, field: str = "value") -> None:
+        """Glue one field of a row as the prose says it: its value in its unit, with
+        its qualifier ("about", "over", ...); a date field as YYYY-MM-DD."""
+        value = row[field]
+        text = iso(value) if isinstance(value, pd.Timestamp) else self.value_text(row, field)
+        self.glue(name, text, row)
+
+    def glue_values(self, values: dict[str, tuple]) -> None:
+        """Glue many fields at once: ``{name: (row,)}`` or ``{name: (row, field)}``."""
+        for name, spec in values.items():
+            self.glue_value(name, *spec)
+
+    def cite(self, name: str, *rows: pd.Series, how: str | None = None) -> None:
+        """Glue a source marker for a statement with no number of its own: a small
+        bracketed link, after the sentence, to the evidence of ``rows`` (with the
+        same preview as a number, and the rows' standing markers). Absences cite
+        the rows of the search that found nothing (table ``searches``)."""
+        self._name(name)
+        if not rows:
+            raise ValueError(f"{name}: a source marker needs the row(s) the statement rests on")
+        refs = list(dict.fromkeys(_row_ref(r) for r in rows))
+        for ref in refs:
+            self.used[ref] = None
+        self.markers.update(m for m in (standing.marker(*ref) for ref in refs) if m)
+        if len(refs) > 2 or how is not None:
+            self.derived[name] = ("this statement", refs, how or "the rows this statement rests on")
+        names = "; ".join(dict.fromkeys(evidence.source_name(r["source_id"]) for r in rows))
+        _glue(name, _Glued(evidence.cite_html(name, refs, how), f"[{names}]"))
+
+    def marker(self, table: str, key: str) -> str:
+        """The standing marker of a row ("" when it needs none), recorded as used on
+        this page: for labels that a figure or a table prints next to a row."""
+        m = standing.marker(table, key)
+        if m:
+            self.markers.add(m)
+        return m
+
+    def marked(self, text: str, table: str, key: str) -> str:
+        """``text`` followed by the row's standing marker, if it has one."""
+        m = self.marker(table, key)
+        return f"{text} {m}" if m else text
 
     def value_text(self, row: pd.Series, field: str = "value") -> str:
         """A row's value in its unit, as the prose says it (helpers.narrative.quantity)."""
@@ -170,12 +215,12 @@ class Page:
         for m in _REF.finditer(text):
             table, key, field = m.group(1), m.group(2), m.group(3) or "value"
             row = self.row(table, key)
-            out.append(evidence._esc(text[at:m.start()]))
+            out.append(evidence.esc(text[at:m.start()]))
             self._tips += 1
             out.append(evidence.link(self.value_text(row, field), table, key, f"xev-tip-s{self._tips}"))
-            self.low |= evidence.is_low(row)
+            self.marker(table, key)
             at = m.end()
-        out.append(evidence._esc(text[at:]))
+        out.append(evidence.esc(text[at:]))
         return "".join(out)
 
     def text(self, name: str, text: str) -> None:
@@ -205,10 +250,15 @@ class Page:
                 raise ValueError(f"figure {name!r}: say which table the plotted rows come from (table=...)")
             table = candidates[0]
         self.rows(table, rows)
+        refs = [(table, str(k)) for k in rows[self.key_field(table)]]
         fig = charts.Figure(chart, name, title=title, alt_text=alt_text, rows=rows, page=self.slug,
-                            chapter=self.title)
-        if any(evidence.confidence(s) == "L" for s in rows["source_id"]) and evidence.LOW_MARK not in fig.spec_json():
-            raise ValueError(f"figure {name!r} plots a low-confidence row: label it with {evidence.LOW_MARK}")
+                            chapter=self.title, data_as_of=coverage.as_of(refs))
+        spec = fig.spec_json()
+        for ref in refs:
+            m = self.marker(*ref)
+            if m and m not in spec:
+                raise ValueError(f"figure {name!r} plots {ref[0]}:{ref[1]}, whose standing is {m}: label it "
+                                 f"with page.marked(...) so the chart shows {m}")
         # glued with display=True: the cell shows its chart in JupyterLab, VS Code and nbconvert (the
         # book hides the cell). Nothing is returned, so the chart is not displayed a second time.
         _glue(f"fig-{name}", fig, display=True)
@@ -234,27 +284,11 @@ class Page:
             else:
                 state = f"open, answer due by {due.isoformat()}"
             src = evidence.link("source", "watch_items", row.attrs["xev_row"][1], f"xev-tip-watch-{item['watch_id']}")
-            lines.append(f"<li>{evidence._esc(item['question'])} — {state} ({src})</li>")
+            lines.append(f"<li>{evidence.esc(item['question'])} — {state} ({src})</li>")
         body = "<ul class=\"xev-watch\">" + "".join(lines) + "</ul>" if lines else \
             "<p>Our data holds no open question for this page.</p>"
         self.glued.add("watch")
         _glue("watch", _Glued(body, "\n".join(html_module.unescape(re.sub("<[^>]+>", "", x)) for x in lines)))
-
-    # ------------------------------------------------------------ the fact-check's counts
-
-    def glue_verdict_counts(self) -> pd.DataFrame:
-        """Glue ``n_distinct`` and ``n_<verdict>`` (derived numbers over the claim rows,
-        counted by ``distinct_claims``); return the distinct claims."""
-        from .narrative import num
-
-        distinct = distinct_claims(self.load("claims"))
-        rows = [self.row("claims", k) for k in distinct["claim_id"]]
-        self.glue("n_distinct", num(len(rows)), *rows,
-                  how="the claim rows, counting once those that rest on the same evidence with the same verdict")
-        for verdict in VERDICTS:
-            these = [r for r in rows if r["verdict"] == verdict]
-            self.glue(f"n_{verdict}", num(len(these)), *these, how=f"the distinct claims whose verdict is {verdict}")
-        return distinct
 
     # ------------------------------------------------------------ coverage and citation
 
@@ -267,38 +301,12 @@ class Page:
         return out
 
     def as_of(self) -> date:
-        """The newest publication date among the sources of the rows this page used."""
-        published = [evidence.source(s)["published"] for s in self.sources_used()]
-        published = [p for p in published if isinstance(p, pd.Timestamp)]
-        if not published:
-            raise ValueError(f"{self.slug}: none of the rows used has a dated source")
-        return max(published).date()
+        """The newest date on which any row this page used was known (helpers.coverage)."""
+        return coverage.as_of(self.used)
 
     def sources_reach(self) -> date:
-        """The date of the newest fact this page uses: the newest date in the rows
-        used that is not after its own source's publication (targets and schedules
-        point ahead of their source, and are not facts yet)."""
-        newest = None
-        released = release_date()
-        for table, key in self.used:
-            df = self.load(table)
-            row = df[df[self.key_field(table)].eq(key)].iloc[0]
-            published = evidence.source(row["source_id"])["published"]
-            dated = isinstance(published, pd.Timestamp)
-            # A dated source bounds its facts by its own date. An undated one can only be
-            # bounded by the edition's release, so its schedules (dates still ahead of the
-            # source) are left out by kind: they are not facts yet.
-            if not dated and str(row.get("metric", "")) in ("target", "forecast"):
-                continue
-            limit = published.date() if dated else released
-            for col in df.columns:
-                if not dated and (table, col) in SCHEDULE_FIELDS:
-                    continue
-                if pd.api.types.is_datetime64_any_dtype(df[col]) and isinstance(row[col], pd.Timestamp):
-                    d = row[col].date()
-                    if d <= limit and (newest is None or d > newest):
-                        newest = d
-        return newest or self.as_of()
+        """The date of the newest fact this page uses (helpers.coverage)."""
+        return coverage.reach(self.used)
 
     def finish(self):
         """The last cell: glue the header values, render the derived-number
@@ -313,33 +321,23 @@ class Page:
                             ("sources_reach", reach.strftime("%Y-%m"))):
             self.glued.add(name)
             _glue(name, value)
-        note = evidence.LOW_NOTE if self.low else ""
-        note += "Each number links to its source and quote; hover or focus it for a preview."
+        note = standing.legend(self.markers)
+        note += (" " if note else "") + ("Each number, and each bracketed source marker, links to the row of "
+                                         "data it comes from: its source and the quote.")
         self.glued.add("low_note")
         _glue("low_note", note)
         parts = [cite.citation_block(self.title, self.slug, as_of)]
         if self.derived:
-            parts.append('<h3 id="derived-numbers">How the derived numbers on this page are computed</h3>')
+            parts.append('<h3 id="derived-numbers">How the derived numbers and grouped sources on this page are '
+                         'made</h3>')
             parts += [evidence.derived_entry_html(n, t, refs, how) for n, (t, refs, how) in self.derived.items()]
         # The tables this run read travel with the output, so the build re-runs the
         # notebook when any of them changes (book/_scripts/build.py reads this).
-        display(HTML("".join(parts)), metadata={"xev": {"tables": sorted(TABLES_READ)}})
+        # one wrapper: the citation and the derived entries are end matter, not prose
+        display(HTML('<div class="xev-endmatter">' + "".join(parts) + "</div>"),
+                metadata={"xev": {"tables": sorted(TABLES_READ)}})
 
 
-def release_date() -> date:
-    """The date this edition was released (CITATION.cff): the day the book is read against."""
-    from . import cite
-
-    return date.fromisoformat(cite.book().released)
-
-
-VERDICTS = ("consistent", "imprecise", "disputed", "unverified")
-
-
-def distinct_claims(claims: pd.DataFrame) -> pd.DataFrame:
-    """The fact-check's counting rule: claims resting on the same evidence with the same
-    verdict count once (several seeds repeat a claim); a claim with no other evidence is
-    its own basis."""
-    basis = [ids if isinstance(ids, str) and ids else cid
-             for ids, cid in zip(claims["evidence_ids"], claims["claim_id"])]
-    return claims.assign(basis=basis).drop_duplicates(["basis", "verdict"]).drop(columns="basis")
+def iso(value) -> str:
+    """A date as the book writes it: YYYY-MM-DD."""
+    return pd.Timestamp(value).date().isoformat()

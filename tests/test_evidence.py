@@ -42,16 +42,23 @@ def low_rows():
                 yield table, key
 
 
-def unmarked_low_links(html: str) -> list[str]:
-    """Links to low-confidence rows that are not followed by the [L] marker."""
+def unmarked_links(html: str) -> list[str]:
+    """Links to rows whose standing earns a marker ([L], [U], [D], [I]) that are not
+    followed by that marker."""
+    from helpers import standing
+
     bad = []
-    for m in re.finditer(r'<a class="xev-ev" href="evidence\.html#(ev-[^"]+)"[^>]*>(.*?)</a>(<sup class="xev-low">)?',
-                         html):
-        anchor, text, mark = m.groups()
+    for m in re.finditer(r'<a class="xev-ev[^"]*" href="evidence\.html#(ev-[^"]+)"[^>]*>(.*?)</a>'
+                         r'((?:<sup class="xev-(?:low|mark)">[^<]*</sup>)*)', html):
+        anchor, text, marks = m.groups()
         table, key = _row_of_anchor(anchor)
-        if key is not None and evidence.is_low(evidence.raw_rows(table)[key]) and not mark:
-            bad.append(f"{text} -> {anchor}")
+        want = standing.marker(table, key) if key is not None else ""
+        if want and evidence.esc(want) not in marks:
+            bad.append(f"{text} -> {anchor} (needs {want})")
     return bad
+
+
+unmarked_low_links = unmarked_links
 
 
 _ANCHORS: dict[str, tuple[str, str]] = {}
@@ -101,7 +108,7 @@ def test_low_confidence_number_carries_the_marker(glued):
     p.glue("low", "1", row)
     html = glued["low"]._repr_html_()
     assert evidence.LOW_MARK in html and unmarked_low_links(html) == []
-    assert p.low, "the page must explain [L] once"
+    assert "[L]" in p.markers, "the page must explain [L] once"
 
 
 def test_low_marker_check_can_fail(glued):
@@ -110,7 +117,7 @@ def test_low_marker_check_can_fail(glued):
     p = page_module.Page("test-page", "Test")
     row = p.row(table, key)
     p.glue("low", "1", row)
-    stripped = re.sub(r'<sup class="xev-low">.*?</sup>', "", glued["low"]._repr_html_())
+    stripped = re.sub(r'<sup class="xev-(low|mark)">.*?</sup>', "", glued["low"]._repr_html_())
     assert unmarked_low_links(stripped), "a low-confidence link without [L] went unnoticed"
 
 
@@ -289,10 +296,10 @@ def test_evidence_links_point_at_their_rows(built, name):
         assert f'id="{anchor}"' in target, f"{name}: evidence.html has no entry {anchor}"
         tip_html = re.search(rf'id="{re.escape(tip)}">(.*?)</span>', html).group(1)
         quote = evidence.raw_rows(table)[key]["quote"]
-        assert evidence._esc(quote) in tip_html, f"{name}: the preview of {anchor} does not show its quote"
+        assert evidence.esc(quote) in tip_html, f"{name}: the preview of {anchor} does not show its quote"
     for anchor in re.findall(r'<a class="xev-ev xev-derived" href="#(dv-[^"]+)"', html):
         assert f'id="{anchor}"' in html, f"{name}: no derived entry {anchor}"
-    assert unmarked_low_links(html) == [], f"{name}: low-confidence numbers without [L]"
+    assert unmarked_links(html) == [], f"{name}: numbers without the marker their standing earns"
 
 
 @pytest.mark.slow
@@ -309,4 +316,4 @@ def test_whats_new_lists_every_added_row(built):
     html = (built / "whats-new.html").read_text("utf-8")
     for c in editions.since("0.1.0"):
         for key in c.added:
-            assert evidence._esc(key) in html, f"what's new omits {c.table}:{key}"
+            assert evidence.esc(key) in html, f"what's new omits {c.table}:{key}"

@@ -1,0 +1,82 @@
+"""How far a set of rows reaches in time: one computation for every date a
+page or a figure states about its own data.
+
+- ``as_of``: the newest date on which any of the rows was known, that is the
+  newest publication date among their sources; a row whose source has no
+  publication date counts by the newest fact date it holds (it was known at
+  least then). So a page or figure is never "as of" a date earlier than a
+  fact it shows.
+- ``reach``: the date of the newest fact among the rows: the newest date in
+  them that is not ahead of its own source (targets and schedules point ahead
+  of their source, and are not facts yet).
+
+Page headers, figure citations and closing coverage sentences all call these.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+# Date fields that can hold a date still ahead of the source that gives it.
+SCHEDULE_FIELDS = {("tariffs", "effective"), ("watch_items", "due"), ("standards", "date"),
+                   ("deliveries", "period_end")}
+_PLANS = ("target", "forecast")
+
+
+def release_date() -> date:
+    """The date this edition was released (CITATION.cff): the day the book is read against."""
+    from . import cite
+
+    return date.fromisoformat(cite.book().released)
+
+
+def _published(source_id: str) -> date | None:
+    from .evidence import source
+
+    p = source(source_id)["published"]
+    return p.date() if isinstance(p, pd.Timestamp) else None
+
+
+def fact_dates(table: str, key: str) -> list[date]:
+    """The dates in one row that are facts on its source's date: not schedules
+    or plans ahead of the source (or, for an undated source, not schedules at all)."""
+    from .loading import load_table
+
+    df = load_table(table)
+    field = df.attrs["primary_key"][0]
+    row = df[df[field].eq(key)].iloc[0]
+    published = _published(row["source_id"])
+    if published is None and str(row.get("metric", "")) in _PLANS:
+        return []
+    limit = published or release_date()
+    out = []
+    for col in df.columns:
+        if published is None and (table, col) in SCHEDULE_FIELDS:
+            continue
+        if pd.api.types.is_datetime64_any_dtype(df[col]) and isinstance(row[col], pd.Timestamp):
+            d = row[col].date()
+            if d <= limit:
+                out.append(d)
+    return out
+
+
+def as_of(refs) -> date:
+    """The 'data as of' date of rows given as (table, key) pairs."""
+    known = []
+    for table, key in refs:
+        from .evidence import raw_rows
+
+        published = _published(raw_rows(table)[key]["source_id"])
+        known.append(published) if published else known.extend(fact_dates(table, key))
+    if not known:
+        raise ValueError("none of these rows has a dated source or a dated fact")
+    return max(known)
+
+
+def reach(refs) -> date:
+    """The date of the newest fact among rows given as (table, key) pairs
+    (``as_of`` when none holds a dated fact)."""
+    refs = list(refs)
+    dates = [d for table, key in refs for d in fact_dates(table, key)]
+    return max(dates) if dates else as_of(refs)

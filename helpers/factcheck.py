@@ -1,0 +1,74 @@
+"""The fact-check's rules: its verdicts, its counting rule, and the sentence
+that says which other sources in our tables report a claim's figure.
+
+That sentence is computed here from the claim's ``subject_ids`` (the rows that
+state its figure) and the same-quantity rule (``helpers.evidence``): typed by
+hand, it went stale as the tables grew (``helpers check`` now refuses it).
+"""
+from __future__ import annotations
+
+from functools import cache
+
+import pandas as pd
+
+from . import evidence, standing
+from .narrative import num
+
+__all__ = ["verdicts", "distinct_claims", "glue_verdict_counts", "subjects", "others_html"]
+
+
+@cache
+def verdicts() -> tuple[str, ...]:
+    """The verdicts, in the schema's order (the enum of claims.verdict)."""
+    from .descriptor import load_descriptor
+    from .paths import project_root
+
+    return tuple(load_descriptor(project_root())["claims"].field("verdict").enum)
+
+
+def distinct_claims(claims: pd.DataFrame) -> pd.DataFrame:
+    """The counting rule: claims resting on the same evidence with the same
+    verdict count once (several seeds repeat a claim); a claim with no other
+    evidence is its own basis."""
+    basis = [ids if isinstance(ids, str) and ids else cid
+             for ids, cid in zip(claims["evidence_ids"], claims["claim_id"])]
+    return claims.assign(basis=basis).drop_duplicates(["basis", "verdict"]).drop(columns="basis")
+
+
+def glue_verdict_counts(page) -> pd.DataFrame:
+    """Glue ``n_distinct`` and ``n_<verdict>`` on ``page`` (derived numbers over the
+    claim rows, counted by ``distinct_claims``); return the distinct claims."""
+    distinct = distinct_claims(page.load("claims"))
+    rows = [page.row("claims", k) for k in distinct["claim_id"]]
+    page.glue("n_distinct", num(len(rows)), *rows,
+              how="the claim rows, counting once those that rest on the same evidence with the same verdict")
+    for verdict in verdicts():
+        these = [r for r in rows if r["verdict"] == verdict]
+        page.glue(f"n_{verdict}", num(len(these)), *these, how=f"the distinct claims whose verdict is {verdict}")
+    return distinct
+
+
+def subjects(claim) -> list[tuple[str, str]]:
+    """The rows that state the claim's own figure, as (table, key)."""
+    ids = claim.get("subject_ids") if hasattr(claim, "get") else None
+    return [tuple(ref.split(":", 1)) for ref in (ids or "").split()] if isinstance(ids, str) else []
+
+
+def others_html(page, claim) -> str:
+    """HTML: the other sources' rows in our tables that report the same quantity as
+    the claim's figure, each a link to its evidence; or that there are none. Empty
+    when the claim names no row stating its figure."""
+    subj = subjects(claim)
+    if not subj:
+        return ""
+    peers = list(dict.fromkeys((t, k) for t, key in subj for k in standing.of(t, key).others))
+    if not peers:
+        return "No other source in our tables reports this quantity."
+    links = []
+    for i, (t, k) in enumerate(peers, 1):
+        page.row(t, k)                 # recorded as used by the page
+        page.marker(t, k)
+        cells = evidence.raw_rows(t)[k]
+        text = f"{evidence.source_name(cells['source_id'])}: {evidence.value_text(cells, t)}"
+        links.append(evidence.link(text, t, k, f"xev-tip-fc-{claim['claim_id']}-{i}"))
+    return "Other sources in our tables that report the same quantity: " + "; ".join(links) + "."
