@@ -70,6 +70,19 @@ def load(version: str, root=None) -> dict:
     return json.loads(path.read_text("utf-8"))
 
 
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def previous(current: str, root=None) -> str:
+    """The newest recorded edition older than ``current`` (What's new compares with it)."""
+    recorded = [p.stem for p in (project_root(root) / EDITIONS).glob("*.json")]
+    older = [v for v in recorded if _version_key(v) < _version_key(current)]
+    if not older:
+        raise ValueError(f"no edition older than {current} is recorded in {EDITIONS}")
+    return max(older, key=_version_key)
+
+
 @dataclass
 class TableChanges:
     table: str
