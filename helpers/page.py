@@ -308,6 +308,33 @@ class Page:
         """The date of the newest fact this page uses (helpers.coverage)."""
         return coverage.reach(self.used)
 
+    def coverage(self, name: str = "coverage") -> None:
+        """Glue ``name``: where this page's sources stop, from the same computation as
+        the header (helpers.coverage), with the research notes' searches that found
+        nothing after that date (table ``searches``) as its evidence."""
+        reach, as_of = self.sources_reach(), self.as_of()
+        searches = self.load("searches")
+        key = self.key_field("searches")
+        empty = searches[searches["found"].eq(0) & searches["period_end"].notna()
+                         & (searches["period_end"].dt.date > reach)]
+        sentence = (f"The newest fact this page uses is dated {reach.strftime('%Y-%m')}, from sources published "
+                    f"up to {as_of.isoformat()}; later events are not covered.")
+        if empty.empty:
+            self.text(name, sentence)
+            return
+        rows = [self.row("searches", k) for k in empty[key]]
+        self._name(name)
+        cite_name = f"{name}_searches"
+        self.glued.add(cite_name)
+        refs = [_row_ref(r) for r in rows]
+        self.derived[cite_name] = ("searches that found nothing", refs,
+                                   "the research notes' searches for later facts that found none")
+        html = (evidence.esc(sentence[:-1]) + ": the research notes looked for later facts on "
+                + evidence.esc(_join(sorted({str(r['scope']) for r in rows}))) + " and found none "
+                + evidence.cite_html(cite_name, refs, "the research notes' searches for later facts that found none")
+                + ".")
+        _glue(name, _Glued(html, sentence))
+
     def finish(self):
         """The last cell: glue the header values, render the derived-number
         entries and the citation block, and report the tables this run read."""
@@ -336,6 +363,10 @@ class Page:
         # one wrapper: the citation and the derived entries are end matter, not prose
         display(HTML('<div class="xev-endmatter">' + "".join(parts) + "</div>"),
                 metadata={"xev": {"tables": sorted(TABLES_READ)}})
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def iso(value) -> str:
