@@ -434,14 +434,16 @@ class Figure:
 
 
 def _as_of_rows(rows: pd.DataFrame) -> date:
-    """The as-of date of a selection that keeps its table's name (attrs) and key column."""
-    from . import coverage
+    """The as-of date (helpers.coverage) of plotted rows. A selection keeps its table's
+    name in attrs; one that lost it is matched by key in every table that has its key column."""
+    from . import coverage, evidence
+    from .loading import list_tables, load_table
 
-    table = rows.attrs.get("name")
-    key = rows.attrs.get("primary_key", [None])[0]
-    if not table or key not in rows:
-        raise ValueError("a figure needs data_as_of, or rows that keep their table's name and key column")
-    return coverage.as_of((table, str(k)) for k in rows[key])
+    key = _key_of(rows)
+    tables = [rows.attrs["name"]] if rows.attrs.get("name") else \
+        [t for t in list_tables() if t != "sources" and load_table(t).attrs["primary_key"][0] == key]
+    refs = [(t, str(k)) for k in rows[key] for t in tables if str(k) in evidence.raw_rows(t)]
+    return coverage.as_of(refs)
 
 
 def book_url() -> str:
@@ -455,19 +457,21 @@ def book_url() -> str:
 
 # ---------------------------------------------------------------- the reuse kit
 
-_FORMULA = re.compile(r"^[\s\u00a0\u3000]*[=+\-@\uff1d\uff0b\uff0d\uff20\t\r]")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?([eE][+-]?\d+)?$")
 
 
 def neutralise(cell) -> str:
-    """A CSV cell a spreadsheet will not run: text starting (after any spaces,
-    including no-break and full-width ones) with = + - @ (or their full-width
-    forms), a tab or a carriage return gets a leading apostrophe. Plain
-    numbers, such as -5.5, are left as they are."""
+    """A CSV cell a spreadsheet will not run: text that the loader would refuse as
+    a formula (``tables.formula_start``: = + - @ and their full-width, small and
+    minus-sign forms, after spaces or invisible format characters; a tab or a
+    carriage return) gets a leading apostrophe. One rule guards what is read and
+    what is published. Plain numbers, such as -5.5, are left as they are."""
+    from .tables import formula_start
+
     if cell is None:
         return ""
     text = str(cell)
-    if _FORMULA.match(text) and not _NUMBER.match(text):
+    if formula_start(text) and not _NUMBER.match(text):
         return "'" + text
     return text
 

@@ -26,6 +26,24 @@ def test_csv_cells_are_neutralised(cell, safe):
     assert charts.neutralise(cell) == safe
 
 
+# What the loader refuses as a formula (helpers.tables.formula_start) is what a figure CSV
+# neutralises: one rule. Small and full-width equals signs, the minus sign, and a formula
+# behind an invisible format character were let through by an older, weaker copy.
+KIN = ["\ufe66cmd", "\u22122+3", "\u200b=1+1", "\ufe62x", "\ufe63x", "\u2060@x", "\ufeff=1", "\u00a0+1"]
+
+
+def test_a_figure_csv_neutralises_what_the_loader_refuses():
+    from helpers.tables import formula_start
+
+    rows = [{"fact_id": f"row-{i}", "label": text, "value": 1} for i, text in enumerate(KIN)]
+    rows.append({"fact_id": "row-number", "label": "-5.5", "value": -5.5})
+    cells = list(csv.reader(io.StringIO(charts.csv_text({"rows": rows, "key": "fact_id"}))))[1:]
+    for text, (_, shown, _) in zip(KIN, cells):
+        assert formula_start(text), f"the loader would accept {text!r}"
+        assert shown == "'" + text, f"{text!r} reaches the published CSV as {shown!r}"
+    assert cells[-1][1:] == ["-5.5", "-5.5"]
+
+
 def test_spec_json_is_safe_inside_a_script_element():
     text = charts.json_for_html({"a": "</script><b>&\u2028\u2029"})
     assert not any(c in text for c in "<>&\u2028\u2029"), text
