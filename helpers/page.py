@@ -211,6 +211,8 @@ class Page:
         """HTML for a sentence whose numbers are written as row references:
         ``{table:key}`` is that row's value in its unit, ``{table:key:field}``
         another of its fields; each becomes a link to the row's evidence."""
+        if not isinstance(text, str):      # an empty cell: nothing to say
+            return ""
         out, at = [], 0
         for m in ROW_REF.finditer(text):
             table, key, field = m.group(1), m.group(2), m.group(3) or "value"
