@@ -34,12 +34,12 @@ import pandas as pd
 from . import coverage, evidence, standing
 from .coverage import release_date
 from .loading import load_table
+from .provenance import ROW_REF
 
 __all__ = ["Page", "iso", "release_date"]
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 _DIGIT = re.compile(r"\d")
-_REF = re.compile(r"\{([a-z_]+):([a-z0-9][a-z0-9.-]*)(?::([a-z_]+))?\}")
 
 
 class _Glued:
@@ -212,7 +212,7 @@ class Page:
         ``{table:key}`` is that row's value in its unit, ``{table:key:field}``
         another of its fields; each becomes a link to the row's evidence."""
         out, at = [], 0
-        for m in _REF.finditer(text):
+        for m in ROW_REF.finditer(text):
             table, key, field = m.group(1), m.group(2), m.group(3) or "value"
             row = self.row(table, key)
             out.append(evidence.esc(text[at:m.start()]))
