@@ -23,7 +23,9 @@ def verdicts() -> tuple[str, ...]:
     from .descriptor import load_descriptor
     from .paths import project_root
 
-    return tuple(load_descriptor(project_root())["claims"].field("verdict").enum)
+    resources = load_descriptor(project_root())
+    claims = next(n for n, r in resources.items() if r.role == "fact-check")
+    return tuple(resources[claims].field("verdict").enum)
 
 
 def distinct_claims(claims: pd.DataFrame) -> pd.DataFrame:
@@ -38,8 +40,9 @@ def distinct_claims(claims: pd.DataFrame) -> pd.DataFrame:
 def glue_verdict_counts(page) -> pd.DataFrame:
     """Glue ``n_distinct`` and ``n_<verdict>`` on ``page`` (derived numbers over the
     claim rows, counted by ``distinct_claims``); return the distinct claims."""
-    distinct = distinct_claims(page.load("claims"))
-    rows = [page.row("claims", k) for k in distinct["claim_id"]]
+    claims = evidence.table_with_role("fact-check")
+    distinct = distinct_claims(page.load(claims))
+    rows = [page.row(claims, k) for k in distinct[page.key_field(claims)]]
     page.glue("n_distinct", num(len(rows)), *rows,
               how="the claim rows, counting once those that rest on the same evidence with the same verdict")
     for verdict in verdicts():
