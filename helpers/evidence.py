@@ -262,11 +262,24 @@ def standing_text(table: str, key: str) -> str:
 
 
 def value_text(cells: dict[str, str], table: str | None = None) -> str:
+    """A row's main number as the prose says it ("over 410,000 vehicles"), from its
+    cells as stored."""
+    from .narrative import quantity
+
     main = resources()[table].main_field if table else None
-    if not cells.get("value") and main and cells.get(main):
-        return f"{main} {cells[main]}"
-    bits = [cells.get(k, "") for k in ("qualifier", "value", "value_high", "unit") if cells.get(k)]
-    return " ".join(b for b in bits if b != "exact") or "(no number: see the entry)"
+    field = "value" if cells.get("value") else main if main and cells.get(main) else None
+    if field is None:
+        return "(no number: see the entry)"
+    unit = cells.get("unit", "") if field == "value" else resources()[table].field(field).unit or ""
+    qualifier = cells.get("qualifier") or "exact"
+    try:
+        text = quantity(float(cells[field]), unit, qualifier)
+        if field == "value" and cells.get("value_high"):
+            text += " to " + quantity(float(cells["value_high"]), unit)
+    except ValueError:
+        return " ".join(b for b in (cells.get("qualifier"), cells[field], unit) if b and b != "exact")
+    shown = unit and (unit in text or unit.startswith(("%", "CNY", "USD", "HKD", "EUR", "million ")))
+    return text if shown or not unit else f"{text} {unit}"
 
 
 def derived_entry_html(name: str, text: str, rows: list[tuple[str, str]], how: str) -> str:

@@ -66,7 +66,7 @@ def others_html(page, claim) -> str:
         return ""
     peers = list(dict.fromkeys((t, k) for t, key in subj for k in standing.of(t, key).others))
     if not peers:
-        return "No other source in our tables reports this quantity."
+        return "No other source in our tables reports the same quantity (same measure, period and scope)."
     links = []
     for i, (t, k) in enumerate(peers, 1):
         page.row(t, k)                 # recorded as used by the page
@@ -74,4 +74,5 @@ def others_html(page, claim) -> str:
         cells = evidence.raw_rows(t)[k]
         text = f"{evidence.source_name(cells['source_id'])}: {evidence.value_text(cells, t)}"
         links.append(evidence.link(text, t, k, f"xev-tip-fc-{claim['claim_id']}-{i}"))
-    return "Other sources in our tables that report the same quantity: " + "; ".join(links) + "."
+    return ("Other sources in our tables that report the same quantity (same measure, period and scope): "
+            + "; ".join(links) + ".")

@@ -111,5 +111,5 @@ def test_others_sentence_is_computed_from_the_tables(monkeypatch):
                       o for o in evidence.same_quantity(t, k)
                       if kinds.get(evidence.raw_rows(t)[o]["source_id"]) != "seed"])
     assert factcheck.others_html(p, {"claim_id": "y", "subject_ids": f"{lonely[0]}:{lonely[1]}"}) \
-        .startswith("No other source in our tables")
+        .startswith("No other source in our tables reports the same quantity")
     assert factcheck.others_html(p, {"claim_id": "z", "subject_ids": ""}) == ""
