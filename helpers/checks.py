@@ -220,7 +220,7 @@ def check_fact_rows(ctx: Context, name: str) -> list[DataError]:
 # ------------------------------------------------------------ claims
 
 _YEAR = re.compile(r"^(19|20)\d\d$")
-_CLAIM_REF = re.compile(r"\{([a-z_]+):([a-z0-9][a-z0-9.-]*)(?::([a-z_]+))?\}")
+
 _DATE_TEXT = re.compile(r"\b(19|20)\d\d-\d\d(-\d\d)?\b")
 
 
@@ -339,7 +339,7 @@ def check_claim_refs(ctx: Context) -> list[DataError]:
         # Any other number would be typed by hand: refused (years and ISO dates aside).
         text = v["evidence"] or ""
         listed = set((v["evidence_ids"] or "").split())
-        for m in _CLAIM_REF.finditer(text):
+        for m in pv.ROW_REF.finditer(text):
             table, key, field = m.group(1), m.group(2), m.group(3)
             if f"{table}:{key}" not in listed:
                 problems.append(DataError(parsed.shown, f"evidence: {m.group(0)[:60]} is not one of evidence_ids",
@@ -347,7 +347,7 @@ def check_claim_refs(ctx: Context) -> list[DataError]:
             elif field and table in ctx.resources and field not in ctx.resources[table].field_names:
                 problems.append(DataError(parsed.shown, f"evidence: {table} has no field {field[:30]!r}",
                                           line, col["evidence"], code="claim-error"))
-        rest = _DATE_TEXT.sub(" ", _CLAIM_REF.sub(" ", text))
+        rest = _DATE_TEXT.sub(" ", pv.ROW_REF.sub(" ", text))
         # numbers, not names that merely contain digits (SU7, Q1, Daily8)
         for token in re.findall(r"(?<![\w.])\d(?:[\d,.]*\d)?(?![\w])", rest):
             if _YEAR.match(token):

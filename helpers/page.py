@@ -34,12 +34,12 @@ import pandas as pd
 from . import coverage, evidence, standing
 from .coverage import release_date
 from .loading import load_table
+from .provenance import ROW_REF
 
 __all__ = ["Page", "iso", "release_date"]
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 _DIGIT = re.compile(r"\d")
-_REF = re.compile(r"\{([a-z_]+):([a-z0-9][a-z0-9.-]*)(?::([a-z_]+))?\}")
 
 
 class _Glued:
@@ -212,7 +212,7 @@ class Page:
         ``{table:key}`` is that row's value in its unit, ``{table:key:field}``
         another of its fields; each becomes a link to the row's evidence."""
         out, at = [], 0
-        for m in _REF.finditer(text):
+        for m in ROW_REF.finditer(text):
             table, key, field = m.group(1), m.group(2), m.group(3) or "value"
             row = self.row(table, key)
             out.append(evidence.esc(text[at:m.start()]))
@@ -310,30 +310,65 @@ class Page:
 
     def coverage(self, name: str = "coverage") -> None:
         """Glue ``name``: where this page's sources stop, from the same computation as
-        the header (helpers.coverage), with the research notes' searches that found
-        nothing after that date (table ``searches``) as its evidence."""
+        the header (helpers.coverage), and the month-by-month evidence that little or
+        nothing later exists: the research notes' counts of new dated facts for each
+        month after the page's newest fact (rows of ``searches`` that span one calendar
+        month), each count a link to its row, and the searches that found nothing in
+        the months with none."""
         reach, as_of = self.sources_reach(), self.as_of()
+        head = (f"The newest fact this page uses is dated {reach.strftime('%Y-%m')}, from sources published "
+                f"up to {as_of.isoformat()}; later events are not covered")
         searches = self.load("searches")
         key = self.key_field("searches")
-        empty = searches[searches["found"].eq(0) & searches["period_end"].notna()
-                         & (searches["period_end"].dt.date > reach)]
-        sentence = (f"The newest fact this page uses is dated {reach.strftime('%Y-%m')}, from sources published "
-                    f"up to {as_of.isoformat()}; later events are not covered.")
-        if empty.empty:
-            self.text(name, sentence)
+        start, end = searches["period_start"], searches["period_end"]
+        one_month = searches[start.notna() & end.notna() & start.dt.is_month_start & end.dt.is_month_end
+                             & start.dt.to_period("M").eq(end.dt.to_period("M"))]
+        # the month-by-month series: the subject counted over the most calendar months
+        series = one_month["subject"].value_counts()
+        monthly = one_month[one_month["subject"].eq(series.index[0])] if len(series) else one_month
+        monthly = monthly[monthly["period_end"].dt.date > reach].sort_values("period_start")
+        if monthly.empty:
+            self.text(name, head + ".")
             return
-        rows = [self.row("searches", k) for k in empty[key]]
         self._name(name)
-        cite_name = f"{name}_searches"
-        self.glued.add(cite_name)
-        refs = [_row_ref(r) for r in rows]
-        self.derived[cite_name] = ("searches that found nothing", refs,
-                                   "the research notes' searches for later facts that found none")
-        html = (evidence.esc(sentence[:-1]) + ": the research notes looked for later facts on "
-                + evidence.esc(_join(sorted({str(r['scope']) for r in rows}))) + " and found none "
-                + evidence.cite_html(cite_name, refs, "the research notes' searches for later facts that found none")
-                + ".")
-        _glue(name, _Glued(html, sentence))
+        counts, plain, zero = [], [], []
+        for _, m in monthly.iterrows():
+            row = self.row("searches", m[key])
+            if m["found"] == 0:
+                zero.append(row)
+                continue
+            month = m["period_start"].strftime("%Y-%m")
+            counts.append(evidence.link(str(int(m["found"])), "searches", m[key], f"xev-tip-{name}-{month}")
+                          + f" in {month}")
+            plain.append(f"{int(m['found'])} in {month}")
+            self.marker("searches", m[key])
+        parts, plain_parts = [], []
+        if counts:
+            parts.append(_join(counts))
+            plain_parts.append(_join(plain))
+        if zero:
+            first, last = zero[0]["period_start"], zero[-1]["period_end"]
+            inside = searches[searches["found"].eq(0) & start.notna() & end.notna() & (start >= first)
+                              & (end <= last) & ~searches[key].isin([z[key] for z in zero])]
+            rows = zero + [self.row("searches", k) for k in inside[key]]
+            refs = [_row_ref(r) for r in rows]
+            cite_name = f"{name}_none"
+            self.glued.add(cite_name)
+            how = "the research notes' month-by-month counts, and their searches that found nothing in those months"
+            if len(refs) > 2:
+                self.derived[cite_name] = ("nothing found", refs, how)
+            none = (f"none from {first.strftime('%Y-%m')} to {last.strftime('%Y-%m')} "
+                    + evidence.cite_html(cite_name, refs, how if len(refs) > 2 else None))
+            parts.append(none)
+            plain_parts.append(f"none from {first.strftime('%Y-%m')} to {last.strftime('%Y-%m')}")
+        if counts:
+            lead = ". Month by month, the research notes' second pass over 2026 counted new dated facts (on any " \
+                   "subject): "
+        else:
+            lead = ". Month by month, the research notes' second pass over 2026 counted no new dated fact on any " \
+                   "subject: "
+        html = evidence.esc(head) + lead + "; ".join(parts) + "."
+        _glue(name, _Glued(html, head + lead + "; ".join(plain_parts) + "."))
 
     def finish(self):
         """The last cell: glue the header values, render the derived-number

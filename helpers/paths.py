@@ -24,7 +24,8 @@ DESCRIPTOR = "data/datapackage.json"
 # source's quote must be found in one of them.
 NOTES = ("seeds/research/external-facts.md",
          "seeds/research/2026-business.md",
-         "seeds/research/2026-trust-global.md")
+         "seeds/research/2026-trust-global.md",
+         "seeds/research/2026-refinements.md")
 
 #: The folders the data may name files in.
 CONFINED = ("data", "seeds")

@@ -19,6 +19,9 @@ _TRANSLATE = str.maketrans({
     "\u2015": "-", "\u2212": "-", "\u00a0": " ",
 })
 _SPACE = re.compile(r"\s+")
+# A reference to a row in text written about the data (the fact-check's evidence,
+# Page.sentence): {table:key} is the row's value, {table:key:field} another field.
+ROW_REF = re.compile(r"\{([a-z_]+):([a-z0-9][a-z0-9.-]*)(?::([a-z_]+))?\}")
 ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)\s*")
 
 

@@ -78,8 +78,8 @@ def test_unverified_ignoring_a_same_quantity_row_is_refused(project):
     table, key, peer, _ = _seed_row_with_a_peer()
     line, header = _append_claim(project, **_claim(table, key, "unverified", "", "The seed says so."))
     errors = _claim_errors(project)
-    assert [(e.line, e.column) for e in errors] == [(line, header.index("verdict") + 1)], errors
-    assert f"{table}:{peer}" in errors[0].message
+    assert errors and {(e.line, e.column) for e in errors} == {(line, header.index("verdict") + 1)}, errors
+    assert any(f"{table}:{peer}" in e.message for e in errors)
 
 
 def test_consistent_on_another_quantity_is_refused(project):
