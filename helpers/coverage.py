@@ -18,9 +18,6 @@ from datetime import date
 
 import pandas as pd
 
-# Date fields that can hold a date still ahead of the source that gives it.
-SCHEDULE_FIELDS = {("tariffs", "effective"), ("watch_items", "due"), ("standards", "date"),
-                   ("deliveries", "period_end")}
 _PLANS = ("target", "forecast")
 
 
@@ -41,8 +38,12 @@ def _published(source_id: str) -> date | None:
 def fact_dates(table: str, key: str) -> list[date]:
     """The dates in one row that are facts on its source's date: not schedules
     or plans ahead of the source (or, for an undated source, not schedules at all)."""
+    from .evidence import resources
     from .loading import load_table
 
+    res = resources()[table]
+    if res.role == "searches":      # what the notes looked for: not a fact about the world
+        return []
     df = load_table(table)
     field = df.attrs["primary_key"][0]
     row = df[df[field].eq(key)].iloc[0]
@@ -52,7 +53,7 @@ def fact_dates(table: str, key: str) -> list[date]:
     limit = published or release_date()
     out = []
     for col in df.columns:
-        if published is None and (table, col) in SCHEDULE_FIELDS:
+        if published is None and col in res.schedule_fields:
             continue
         if pd.api.types.is_datetime64_any_dtype(df[col]) and isinstance(row[col], pd.Timestamp):
             d = row[col].date()
@@ -63,10 +64,12 @@ def fact_dates(table: str, key: str) -> list[date]:
 
 def as_of(refs) -> date:
     """The 'data as of' date of rows given as (table, key) pairs."""
+    from .evidence import raw_rows, resources
+
     known = []
     for table, key in refs:
-        from .evidence import raw_rows
-
+        if resources()[table].role == "searches":     # the notes' own searches date no fact
+            continue
         published = _published(raw_rows(table)[key]["source_id"])
         known.append(published) if published else known.extend(fact_dates(table, key))
     if not known:
