@@ -62,24 +62,34 @@ def fact_dates(table: str, key: str) -> list[date]:
     return out
 
 
-def as_of(refs) -> date:
-    """The 'data as of' date of rows given as (table, key) pairs."""
+def known(refs) -> tuple[date, tuple[str, str]]:
+    """The 'data as of' date of rows given as (table, key) pairs, and the row that sets it."""
     from .evidence import raw_rows, resources
 
-    known = []
+    dated = []
     for table, key in refs:
         if resources()[table].role == "searches":     # the notes' own searches date no fact
             continue
         published = _published(raw_rows(table)[key]["source_id"])
-        known.append(published) if published else known.extend(fact_dates(table, key))
-    if not known:
+        dated += [(published, (table, key))] if published else [(d, (table, key)) for d in fact_dates(table, key)]
+    if not dated:
         raise ValueError("none of these rows has a dated source or a dated fact")
-    return max(known)
+    return max(dated, key=lambda x: x[0])
+
+
+def newest_fact(refs) -> tuple[date, tuple[str, str]]:
+    """The date of the newest fact among rows given as (table, key) pairs, and its row
+    (``known`` when none holds a dated fact)."""
+    refs = list(refs)
+    dated = [(d, (table, key)) for table, key in refs for d in fact_dates(table, key)]
+    return max(dated, key=lambda x: x[0]) if dated else known(refs)
+
+
+def as_of(refs) -> date:
+    """The 'data as of' date of rows given as (table, key) pairs."""
+    return known(refs)[0]
 
 
 def reach(refs) -> date:
-    """The date of the newest fact among rows given as (table, key) pairs
-    (``as_of`` when none holds a dated fact)."""
-    refs = list(refs)
-    dates = [d for table, key in refs for d in fact_dates(table, key)]
-    return max(dates) if dates else as_of(refs)
+    """The date of the newest fact among rows given as (table, key) pairs."""
+    return newest_fact(refs)[0]

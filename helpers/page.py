@@ -319,9 +319,13 @@ class Page:
         month after the page's newest fact (rows of ``searches`` that span one calendar
         month), each count a link to its row, and the searches that found nothing in
         the months with none."""
-        reach, as_of = self.sources_reach(), self.as_of()
-        head = (f"The newest fact this page uses is dated {reach.strftime('%Y-%m')}, from sources published "
-                f"up to {as_of.isoformat()}; later events are not covered")
+        (reach, newest), (as_of, latest) = coverage.newest_fact(self.used), coverage.known(self.used)
+        head_plain = (f"The newest fact this page uses is dated {reach.strftime('%Y-%m')}, from sources published "
+                      f"up to {as_of.isoformat()}; later events are not covered")
+        head = (f"The newest fact this page uses is dated "
+                f"{evidence.link(reach.strftime('%Y-%m'), *newest, f'xev-tip-{name}-newest')}, from sources "
+                f"published up to {evidence.link(as_of.isoformat(), *latest, f'xev-tip-{name}-latest')}; later "
+                "events are not covered")
         table = evidence.table_with_role("searches")
         searches = self.load(table)
         key = self.key_field(table)
@@ -332,10 +336,10 @@ class Page:
         series = one_month["subject"].value_counts()
         monthly = one_month[one_month["subject"].eq(series.index[0])] if len(series) else one_month
         monthly = monthly[monthly["period_end"].dt.date > reach].sort_values("period_start")
-        if monthly.empty:
-            self.text(name, head + ".")
-            return
         self._name(name)
+        if monthly.empty:
+            _glue(name, _Glued(head + ".", head_plain + "."))
+            return
         counts, plain, zero = [], [], []
         for _, m in monthly.iterrows():
             row = self.row(table, m[key])
@@ -372,8 +376,9 @@ class Page:
         else:
             lead = ". Month by month, the research notes' second pass over 2026 counted no new dated fact on any " \
                    "subject: "
-        html = evidence.esc(head) + lead + "; ".join(parts) + "."
-        _glue(name, _Glued(html, head + lead + "; ".join(plain_parts) + "."))
+        # one sentence: its two dates link to the rows that set them, the counts to theirs
+        html = head + lead.replace(". Month", ": month", 1) + "; ".join(parts) + "."
+        _glue(name, _Glued(html, head_plain + lead.replace(". Month", ": month", 1) + "; ".join(plain_parts) + "."))
 
     def finish(self):
         """The last cell: glue the header values, render the derived-number
