@@ -190,10 +190,11 @@ def cite_html(name: str, refs: list[tuple[str, str]], how: str | None = None) ->
                                cls="xev-ev xev-src")
                           for i, (t, k) in enumerate(refs, 1))
         return f'<span class="xev-cite">[{links}]</span>'
-    names = "; ".join(dict.fromkeys(source_name(raw_rows(t)[k]["source_id"]) for t, k in refs))
-    tip = f"{how or 'The rows this statement rests on'}. From {len(refs)} rows ({names})."
-    return (f'<span class="xev-cite">[{derived_link(f"{len(refs)} sources", name, tip, markers, "xev-ev xev-src")}'
-            "]</span>")
+    distinct = list(dict.fromkeys(source_name(raw_rows(t)[k]["source_id"]) for t, k in refs))
+    tip = f"{how or 'The rows this statement rests on'}. From {len(refs)} rows ({'; '.join(distinct)})."
+    # the marker counts sources, not rows: ten rows of one notes file are one source
+    shown = f"{len(distinct)} sources" if len(distinct) > 1 else f"{distinct[0]}, {len(refs)} rows"
+    return f'<span class="xev-cite">[{derived_link(shown, name, tip, markers, "xev-ev xev-src")}]</span>
 
 
 # ---------------------------------------------------------------- entries
