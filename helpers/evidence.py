@@ -194,7 +194,7 @@ def cite_html(name: str, refs: list[tuple[str, str]], how: str | None = None) ->
     tip = f"{how or 'The rows this statement rests on'}. From {len(refs)} rows ({'; '.join(distinct)})."
     # the marker counts sources, not rows: ten rows of one notes file are one source
     shown = f"{len(distinct)} sources" if len(distinct) > 1 else f"{distinct[0]}, {len(refs)} rows"
-    return f'<span class="xev-cite">[{derived_link(shown, name, tip, markers, "xev-ev xev-src")}]</span>
+    return f'<span class="xev-cite">[{derived_link(shown, name, tip, markers, "xev-ev xev-src")}]</span>'
 
 
 # ---------------------------------------------------------------- entries
