@@ -426,6 +426,7 @@ class Figure:
         """What the build needs to write the figure's files (MIME type ``MIME``)."""
         return {"name": self.name, "title": self.title, "alt_text": self.alt_text, "page": self.page,
                 "chapter": self.chapter, "key": self.key, "rows": self.rows,
+                "data_as_of": self.data_as_of.isoformat(),
                 "width": self.svg_width, "height": self.svg_height}
 
     def _repr_mimebundle_(self, include=None, exclude=None):

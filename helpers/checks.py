@@ -17,23 +17,23 @@ MONEY = re.compile(r"^(CNY|USD|HKD)\b")
 
 # What the project's own checks read from the tables: a descriptor that
 # renames or drops these columns is refused before anything is checked.
+# (By role, xev.role in the descriptor: no table is named here.)
 REQUIRED_COLUMNS = {
-    "sources": ("source_id", "kind", "path", "confidence"),
-    "claims": ("evidence_ids", "evidence"),
+    "source-registry": ("source_id", "kind", "path", "confidence"),
+    "fact-check": ("evidence_ids", "evidence"),
 }
 
 
 def _project_shape(resources: dict[str, Resource]) -> None:
-    for name, columns in REQUIRED_COLUMNS.items():
-        if name not in resources:
-            if name == "sources":
-                raise DataError(DESCRIPTOR, "needs a resource named 'sources' (the source registry)",
-                                code="schema-error")
-            continue
-        missing = [c for c in columns if c not in resources[name].field_names]
-        if missing:
-            raise DataError(DESCRIPTOR, f"resource '{name}': the project's checks need its field(s) "
-                            f"{', '.join(missing)}", code="schema-error")
+    if "sources" not in resources:
+        raise DataError(DESCRIPTOR, "needs a resource named 'sources' (the source registry)",
+                        code="schema-error")
+    for role, columns in REQUIRED_COLUMNS.items():
+        for name in [n for n, r in resources.items() if r.role == role]:
+            missing = [c for c in columns if c not in resources[name].field_names]
+            if missing:
+                raise DataError(DESCRIPTOR, f"resource '{name}': the project's checks need its field(s) "
+                                f"{', '.join(missing)}", code="schema-error")
 
 
 class Context:
@@ -246,7 +246,7 @@ def _external_peers(ctx: Context, table: str, key: str) -> list[str]:
         return []
     mine = rows[key].get("source_id")
     kinds = {sid: s.get("kind") for sid, s in ctx.sources.items()}
-    return [f"{table}:{k}" for k in quantity_peers(rows, table, key)
+    return [f"{table}:{k}" for k in quantity_peers(rows, ctx.resources[table], key)
             if rows[k].get("source_id") != mine and kinds.get(rows[k].get("source_id")) != "seed"]
 
 
@@ -258,9 +258,8 @@ def check_verdicts(ctx: Context) -> list[DataError]:
     - "consistent" is refused unless some evidence row reports the same quantity
       (same scope and measure) as a subject row;
     - a typed "no other source ..." sentence is refused (the fact-check computes it)."""
-    from .evidence import SAME_QUANTITY
-
-    parsed, _ = ctx.parsed("claims") if "claims" in ctx.resources else (None, [])
+    claims = next((n for n, r in ctx.resources.items() if r.role == "fact-check"), None)
+    parsed, _ = ctx.parsed(claims) if claims else (None, [])
     if parsed is None:
         return []
     col = {n: i for i, n in enumerate(parsed.resource.field_names, 1)}
@@ -284,7 +283,7 @@ def check_verdicts(ctx: Context) -> list[DataError]:
                             f"{table}:{key[:50]}: cite it in evidence_ids and weigh it", line, col["verdict"],
                             code="claim-error"))
         if v.get("verdict") == "consistent":
-            comparable = [(t, k) for t, k in subjects if t in SAME_QUANTITY]
+            comparable = [(t, k) for t, k in subjects if t in ctx.resources and ctx.resources[t].same_quantity]
             peers = {p for t, k in comparable for p in _external_peers(ctx, t, k)}
             if comparable and not peers & cited:
                 problems.append(DataError(
@@ -303,9 +302,10 @@ def check_claims(ctx: Context) -> list[DataError]:
 def check_claim_refs(ctx: Context) -> list[DataError]:
     """Every evidence reference exists, and every number in the evidence
     text is a value of one of the referenced rows."""
-    if "claims" not in ctx.resources:
+    claims = next((n for n, r in ctx.resources.items() if r.role == "fact-check"), None)
+    if claims is None:
         return []
-    parsed, _ = ctx.parsed("claims")
+    parsed, _ = ctx.parsed(claims)
     if parsed is None:
         return []
     col = {n: i for i, n in enumerate(parsed.resource.field_names, 1)}

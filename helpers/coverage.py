@@ -18,9 +18,6 @@ from datetime import date
 
 import pandas as pd
 
-# Date fields that can hold a date still ahead of the source that gives it.
-SCHEDULE_FIELDS = {("tariffs", "effective"), ("watch_items", "due"), ("standards", "date"),
-                   ("deliveries", "period_end")}
 _PLANS = ("target", "forecast")
 
 
@@ -41,8 +38,12 @@ def _published(source_id: str) -> date | None:
 def fact_dates(table: str, key: str) -> list[date]:
     """The dates in one row that are facts on its source's date: not schedules
     or plans ahead of the source (or, for an undated source, not schedules at all)."""
+    from .evidence import resources
     from .loading import load_table
 
+    res = resources()[table]
+    if res.role == "searches":      # what the notes looked for: not a fact about the world
+        return []
     df = load_table(table)
     field = df.attrs["primary_key"][0]
     row = df[df[field].eq(key)].iloc[0]
@@ -52,7 +53,7 @@ def fact_dates(table: str, key: str) -> list[date]:
     limit = published or release_date()
     out = []
     for col in df.columns:
-        if published is None and (table, col) in SCHEDULE_FIELDS:
+        if published is None and col in res.schedule_fields:
             continue
         if pd.api.types.is_datetime64_any_dtype(df[col]) and isinstance(row[col], pd.Timestamp):
             d = row[col].date()
@@ -61,22 +62,34 @@ def fact_dates(table: str, key: str) -> list[date]:
     return out
 
 
+def known(refs) -> tuple[date, tuple[str, str]]:
+    """The 'data as of' date of rows given as (table, key) pairs, and the row that sets it."""
+    from .evidence import raw_rows, resources
+
+    dated = []
+    for table, key in refs:
+        if resources()[table].role == "searches":     # the notes' own searches date no fact
+            continue
+        published = _published(raw_rows(table)[key]["source_id"])
+        dated += [(published, (table, key))] if published else [(d, (table, key)) for d in fact_dates(table, key)]
+    if not dated:
+        raise ValueError("none of these rows has a dated source or a dated fact")
+    return max(dated, key=lambda x: x[0])
+
+
+def newest_fact(refs) -> tuple[date, tuple[str, str]]:
+    """The date of the newest fact among rows given as (table, key) pairs, and its row
+    (``known`` when none holds a dated fact)."""
+    refs = list(refs)
+    dated = [(d, (table, key)) for table, key in refs for d in fact_dates(table, key)]
+    return max(dated, key=lambda x: x[0]) if dated else known(refs)
+
+
 def as_of(refs) -> date:
     """The 'data as of' date of rows given as (table, key) pairs."""
-    known = []
-    for table, key in refs:
-        from .evidence import raw_rows
-
-        published = _published(raw_rows(table)[key]["source_id"])
-        known.append(published) if published else known.extend(fact_dates(table, key))
-    if not known:
-        raise ValueError("none of these rows has a dated source or a dated fact")
-    return max(known)
+    return known(refs)[0]
 
 
 def reach(refs) -> date:
-    """The date of the newest fact among rows given as (table, key) pairs
-    (``as_of`` when none holds a dated fact)."""
-    refs = list(refs)
-    dates = [d for table, key in refs for d in fact_dates(table, key)]
-    return max(dates) if dates else as_of(refs)
+    """The date of the newest fact among rows given as (table, key) pairs."""
+    return newest_fact(refs)[0]

@@ -51,7 +51,19 @@ _RESOURCE_PATH = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}\.csv")
 PACKAGE_KEYS = {"name", "title", "description", "licenses", "resources", "profile", "id", "version",
                 "created", "homepage", "keywords", "contributors", "sources", "$schema"}
 RESOURCE_KEYS = {"name", "path", "title", "description", "licenses", "sources", "schema",
-                 "profile", "format", "mediatype", "encoding"}
+                 "profile", "format", "mediatype", "encoding", "xev"}
+# The project's own resource property (Frictionless allows custom properties): what a
+# table means to the book, so that no code names a table.
+#   role:           the table's part in the book: "source-registry", "fact-check",
+#                   "searches" (what the notes looked for; its rows are not facts about
+#                   the world), "watch-items"; a plain fact table has none
+#   sameQuantity:   fields on which two rows agree when they report the same quantity
+#   sameNumbers:    in a table whose rows give different numbers, rows compare only when
+#                   they give the same ones of these
+#   mainField:      the field holding a row's main number, in a table without `value`
+#   scheduleFields: date fields that can hold a date still ahead of the row's source
+XEV_KEYS = {"role", "sameQuantity", "sameNumbers", "mainField", "scheduleFields"}
+ROLES = ("source-registry", "fact-check", "searches", "watch-items")
 RESOURCE_FIXED = {"profile": "tabular-data-resource", "format": "csv", "mediatype": "text/csv",
                   "encoding": "utf-8"}
 SCHEMA_KEYS = {"fields", "primaryKey", "foreignKeys", "missingValues"}
@@ -94,6 +106,11 @@ class Resource:
     primary_key: tuple[str, ...]
     # (fields, resource, referenced fields); resource is this one's own name for a self-reference
     foreign_keys: tuple[tuple[tuple[str, ...], str, tuple[str, ...]], ...] = field(default=())
+    role: str | None = None                        # see XEV_KEYS
+    same_quantity: tuple[str, ...] = ()
+    same_numbers: tuple[str, ...] = ()
+    main_field: str | None = None
+    schedule_fields: tuple[str, ...] = ()
 
     @property
     def field_names(self) -> list[str]:
@@ -407,9 +424,34 @@ def _resource(r, i: int) -> tuple[Resource, list]:
     for name in list(pk) + [n for fk in fks for n in fk[0]]:
         if name not in names:
             _fail("schema-error", f"{where}: key field {name[:40]!r} is not among its fields")
+    xev = _xev(r.get("xev", {}), names, where)
     return Resource(name=r["name"], path=r["path"], title=r.get("title", r["name"]),
                     description=r.get("description", ""), fields=fields, primary_key=pk,
-                    foreign_keys=tuple(fks)), fks
+                    foreign_keys=tuple(fks), **xev), fks
+
+
+def _xev(raw, names: list[str], where: str) -> dict:
+    """The resource's ``xev`` property (XEV_KEYS), checked against its fields."""
+    at = f"{where}: xev"
+    if not isinstance(raw, dict):
+        _fail("resource-error", f"{at} must be an object, not {_jtype(raw)}")
+    _keys(raw, XEV_KEYS, "resource-error", at)
+    out = {}
+    if "role" in raw:
+        if raw["role"] not in ROLES:
+            _fail("resource-error", f"{at}.role must be one of {', '.join(ROLES)}")
+        out["role"] = raw["role"]
+    for key, attr in (("sameQuantity", "same_quantity"), ("sameNumbers", "same_numbers"),
+                      ("scheduleFields", "schedule_fields")):
+        if key in raw:
+            out[attr] = _names(raw[key], "resource-error", f"{at}.{key}")
+    if "mainField" in raw:
+        out["main_field"] = _names([raw["mainField"]], "resource-error", f"{at}.mainField")[0]
+    for name in [*out.get("same_quantity", ()), *out.get("same_numbers", ()), *out.get("schedule_fields", ()),
+                 *([out["main_field"]] if "main_field" in out else [])]:
+        if name not in names:
+            _fail("resource-error", f"{at}: field {name[:40]!r} is not among its fields")
+    return out
 
 
 def _strict_json(text: str):

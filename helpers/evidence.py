@@ -33,25 +33,26 @@ UNRATED = "not rated (a seed document: the claim is the author’s own)"
 CONFIDENCE_WORDS = {"H": "high: several pages agree", "M": "medium: one credible page",
                     "L": "low: an aggregator, a machine-written page or an internal inconsistency"}
 
-# The fields that say WHICH quantity a row reports, per table: rows that agree
-# on all of them report the same quantity, so their values can be compared.
-# In tables whose rows give different numbers (a recall's size, its share of the
-# fleet, its complaints), rows compare only when they give the same ones.
-SAME_NUMBERS = {"recalls": ("units", "share_of_fleet_pct", "complaints")}
-# A table not listed has no such comparison (its rows are events or texts).
-SAME_QUANTITY = {
-    "deliveries": ("metric", "period_type", "period", "scope"),
-    "financials": ("period_type", "period", "segment", "metric", "unit"),
-    "market_reaction": ("trigger", "measure", "unit"),
-    "ecosystem": ("metric", "as_of_label", "unit"),
-    "peers": ("company", "metric", "model", "period", "basis", "unit"),
-    "company_facts": ("topic", "subject", "metric", "unit"),
-    "ev_market": ("region", "metric", "year", "unit"),
-    "tariffs": ("jurisdiction", "measure", "applies_to", "effective"),
-    "recalls": ("recall", "filing_number"),
-    "standards": ("standard", "fact", "scope"),
-    "incidents": ("incident", "kind"),
-}
+@cache
+def resources(root_key: str = "") -> dict:
+    """The tables as the descriptor describes them (helpers.descriptor.Resource):
+    what each means to the book (same quantity, main field, role) lives there."""
+    from .descriptor import load_descriptor
+
+    return load_descriptor(project_root(root_key or None))
+
+
+def table_with_role(role: str, root_key: str = "") -> str:
+    """The name of the table that plays ``role`` (descriptor property xev.role)."""
+    names = [n for n, r in resources(root_key).items() if r.role == role]
+    if len(names) != 1:
+        raise LookupError(f"the descriptor must give exactly one table the role {role!r}, not {len(names)}")
+    return names[0]
+
+
+def comparable(table: str, root_key: str = "") -> bool:
+    """Does the table say which of its rows report the same quantity?"""
+    return bool(resources(root_key)[table].same_quantity)
 
 
 def anchor(table: str, key: str) -> str:
@@ -96,39 +97,35 @@ def is_low(row: pd.Series) -> bool:
 
 @cache
 def raw_rows(table: str, root_key: str = "") -> dict[str, dict[str, str]]:
-    """The rows of a table exactly as written in its CSV, by primary key."""
-    import json
-
+    """The rows of a table exactly as written in its CSV, by primary key (read through
+    the descriptor and the confined reader, like every other read of the data)."""
     from .loading import TABLES_READ
+    from .paths import read_confined
 
     TABLES_READ.add(table)
-    root = project_root(root_key or None)
-    descriptor = json.loads((root / "data" / "datapackage.json").read_text("utf-8"))
-    res = next(r for r in descriptor["resources"] if r["name"] == table)
-    key = res["schema"]["primaryKey"][0]
-    text = (root / "data" / res["path"]).read_text("utf-8")
-    return {cells[key]: cells for cells in csv.DictReader(io.StringIO(text))}
+    res = resources(root_key)[table]
+    text = read_confined(project_root(root_key or None), f"data/{res.path}").decode("utf-8")
+    return {cells[res.primary_key[0]]: cells for cells in csv.DictReader(io.StringIO(text))}
 
 
 def same_quantity(table: str, key: str, root_key: str = "") -> list[str]:
     """Keys of the other rows of ``table`` that report the same quantity."""
-    return quantity_peers(raw_rows(table, root_key), table, key)
+    return quantity_peers(raw_rows(table, root_key), resources(root_key)[table], key)
 
 
-def quantity_peers(rows: dict[str, dict], table: str, key: str) -> list[str]:
-    """Keys of the rows of ``rows`` (one table, by key) that report the same
-    quantity as row ``key``: equal on the table's SAME_QUANTITY fields, and
-    giving the same ones of its SAME_NUMBERS (a unit count is not a share)."""
-    dims = SAME_QUANTITY.get(table)
+def quantity_peers(rows: dict[str, dict], res, key: str) -> list[str]:
+    """Keys of the rows of ``rows`` (one table, described by ``res``, by key) that
+    report the same quantity as row ``key``: equal on the table's sameQuantity
+    fields, and giving the same ones of its sameNumbers (a unit count is not a share)."""
+    dims = res.same_quantity
     if not dims or key not in rows:
         return []
     mine = rows[key]
     if any(d not in mine for d in dims):
         return []
-    numbers = SAME_NUMBERS.get(table, ())
 
     def filled(cells):
-        return {f for f in numbers if cells.get(f) not in (None, "")}
+        return {f for f in res.same_numbers if cells.get(f) not in (None, "")}
 
     return [k for k, cells in rows.items()
             if k != key and all(cells.get(d) == mine[d] for d in dims) and filled(cells) == filled(mine)]
@@ -193,10 +190,11 @@ def cite_html(name: str, refs: list[tuple[str, str]], how: str | None = None) ->
                                cls="xev-ev xev-src")
                           for i, (t, k) in enumerate(refs, 1))
         return f'<span class="xev-cite">[{links}]</span>'
-    names = "; ".join(dict.fromkeys(source_name(raw_rows(t)[k]["source_id"]) for t, k in refs))
-    tip = f"{how or 'The rows this statement rests on'}. From {len(refs)} rows ({names})."
-    return (f'<span class="xev-cite">[{derived_link(f"{len(refs)} sources", name, tip, markers, "xev-ev xev-src")}'
-            "]</span>")
+    distinct = list(dict.fromkeys(source_name(raw_rows(t)[k]["source_id"]) for t, k in refs))
+    tip = f"{how or 'The rows this statement rests on'}. From {len(refs)} rows ({'; '.join(distinct)})."
+    # the marker counts sources, not rows: ten rows of one notes file are one source
+    shown = f"{len(distinct)} sources" if len(distinct) > 1 else f"{distinct[0]}, {len(refs)} rows"
+    return f'<span class="xev-cite">[{derived_link(shown, name, tip, markers, "xev-ev xev-src")}]</span>'
 
 
 # ---------------------------------------------------------------- entries
@@ -237,7 +235,7 @@ def entry_html(table: str, key: str, heading_level: int = 4) -> str:
             f"{esc(value_text(raw_rows(table)[k], table))} "
             f"({esc(source_name(raw_rows(table)[k]['source_id']))})</li>"
             for k in others) + "</ul></dd>")
-    elif table in SAME_QUANTITY:
+    elif comparable(table):
         parts.append("<dt>Other rows reporting the same quantity</dt><dd>none in our data</dd>")
     parts += ["</dl>", "</section>"]
     return "".join(parts)
@@ -256,7 +254,7 @@ def standing_text(table: str, key: str) -> str:
     if st.others:
         bits.append(f"{len(st.others)} other source row(s) report the same quantity"
                     + ("" if st.agree is None else ", with the same value" if st.agree else ", with other values"))
-    elif table in SAME_QUANTITY:
+    elif comparable(table):
         bits.append("no other source in our data reports the same quantity")
     if st.estimate:
         bits.append("a forecast, target or estimate, not an outcome")
@@ -264,15 +262,25 @@ def standing_text(table: str, key: str) -> str:
     return text[0].upper() + text[1:] + (f". Marked {st.marker} where it is used." if st.marker else ".")
 
 
-# The field that holds a row's main number, in tables without a `value` column.
-MAIN_FIELD = {"recalls": "units", "tariffs": "rate_pct", "incidents": "deaths"}
-
-
 def value_text(cells: dict[str, str], table: str | None = None) -> str:
-    if not cells.get("value") and table in MAIN_FIELD and cells.get(MAIN_FIELD[table]):
-        return f"{MAIN_FIELD[table]} {cells[MAIN_FIELD[table]]}"
-    bits = [cells.get(k, "") for k in ("qualifier", "value", "value_high", "unit") if cells.get(k)]
-    return " ".join(b for b in bits if b != "exact") or "(no number: see the entry)"
+    """A row's main number as the prose says it ("over 410,000 vehicles"), from its
+    cells as stored."""
+    from .narrative import quantity
+
+    main = resources()[table].main_field if table else None
+    field = "value" if cells.get("value") else main if main and cells.get(main) else None
+    if field is None:
+        return "(no number: see the entry)"
+    unit = cells.get("unit", "") if field == "value" else resources()[table].field(field).unit or ""
+    qualifier = cells.get("qualifier") or "exact"
+    try:
+        text = quantity(float(cells[field]), unit, qualifier)
+        if field == "value" and cells.get("value_high"):
+            text += " to " + quantity(float(cells["value_high"]), unit)
+    except ValueError:
+        return " ".join(b for b in (cells.get("qualifier"), cells[field], unit) if b and b != "exact")
+    shown = unit and (unit in text or unit.startswith(("%", "CNY", "USD", "HKD", "EUR", "million ")))
+    return text if shown or not unit else f"{text} {unit}"
 
 
 def derived_entry_html(name: str, text: str, rows: list[tuple[str, str]], how: str) -> str:

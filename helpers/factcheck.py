@@ -23,7 +23,9 @@ def verdicts() -> tuple[str, ...]:
     from .descriptor import load_descriptor
     from .paths import project_root
 
-    return tuple(load_descriptor(project_root())["claims"].field("verdict").enum)
+    resources = load_descriptor(project_root())
+    claims = next(n for n, r in resources.items() if r.role == "fact-check")
+    return tuple(resources[claims].field("verdict").enum)
 
 
 def distinct_claims(claims: pd.DataFrame) -> pd.DataFrame:
@@ -38,8 +40,9 @@ def distinct_claims(claims: pd.DataFrame) -> pd.DataFrame:
 def glue_verdict_counts(page) -> pd.DataFrame:
     """Glue ``n_distinct`` and ``n_<verdict>`` on ``page`` (derived numbers over the
     claim rows, counted by ``distinct_claims``); return the distinct claims."""
-    distinct = distinct_claims(page.load("claims"))
-    rows = [page.row("claims", k) for k in distinct["claim_id"]]
+    claims = evidence.table_with_role("fact-check")
+    distinct = distinct_claims(page.load(claims))
+    rows = [page.row(claims, k) for k in distinct[page.key_field(claims)]]
     page.glue("n_distinct", num(len(rows)), *rows,
               how="the claim rows, counting once those that rest on the same evidence with the same verdict")
     for verdict in verdicts():
@@ -63,7 +66,7 @@ def others_html(page, claim) -> str:
         return ""
     peers = list(dict.fromkeys((t, k) for t, key in subj for k in standing.of(t, key).others))
     if not peers:
-        return "No other source in our tables reports this quantity."
+        return "No other source in our tables reports the same quantity (same measure, period and scope)."
     links = []
     for i, (t, k) in enumerate(peers, 1):
         page.row(t, k)                 # recorded as used by the page
@@ -71,4 +74,5 @@ def others_html(page, claim) -> str:
         cells = evidence.raw_rows(t)[k]
         text = f"{evidence.source_name(cells['source_id'])}: {evidence.value_text(cells, t)}"
         links.append(evidence.link(text, t, k, f"xev-tip-fc-{claim['claim_id']}-{i}"))
-    return "Other sources in our tables that report the same quantity: " + "; ".join(links) + "."
+    return ("Other sources in our tables that report the same quantity (same measure, period and scope): "
+            + "; ".join(links) + ".")

@@ -131,7 +131,7 @@ def _load(ctx: Context, name: str):
     problems = check_foreign_keys(ctx, name)
     if res.is_fact_table:
         problems += check_fact_rows(ctx, name)
-        if name == "claims":
+        if res.role == "fact-check":
             problems += check_claims(ctx)
     elif name == "sources":
         problems += check_sources(ctx)

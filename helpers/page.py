@@ -211,6 +211,8 @@ class Page:
         """HTML for a sentence whose numbers are written as row references:
         ``{table:key}`` is that row's value in its unit, ``{table:key:field}``
         another of its fields; each becomes a link to the row's evidence."""
+        if not isinstance(text, str):      # an empty cell: nothing to say
+            return ""
         out, at = [], 0
         for m in ROW_REF.finditer(text):
             table, key, field = m.group(1), m.group(2), m.group(3) or "value"
@@ -267,12 +269,13 @@ class Page:
 
     def watch(self) -> None:
         """Glue ``watch``: this page's items of data/watch_items.csv, past-due ones marked."""
-        items = self.load("watch_items")
+        table = evidence.table_with_role("watch-items")
+        items = self.load(table)
         mine = items[items["page"].eq(self.slug)].sort_values("due")
         today = release_date()
         lines = []
         for _, item in mine.iterrows():
-            row = self.row("watch_items", item["watch_id"])
+            row = self.row(table, item[self.key_field(table)])
             due = item["due"].date()
             if item["status"] == "answered" and isinstance(item["answer_ref"], str):
                 t, k = item["answer_ref"].split(":", 1)
@@ -283,7 +286,8 @@ class Page:
                          f"(due {due.isoformat()})")
             else:
                 state = f"open, answer due by {due.isoformat()}"
-            src = evidence.link("source", "watch_items", row.attrs["xev_row"][1], f"xev-tip-watch-{item['watch_id']}")
+            key = row.attrs["xev_row"][1]
+            src = evidence.link("source", table, key, f"xev-tip-watch-{key}")
             lines.append(f"<li>{evidence.esc(item['question'])} — {state} ({src})</li>")
         body = "<ul class=\"xev-watch\">" + "".join(lines) + "</ul>" if lines else \
             "<p>Our data holds no open question for this page.</p>"
@@ -315,11 +319,16 @@ class Page:
         month after the page's newest fact (rows of ``searches`` that span one calendar
         month), each count a link to its row, and the searches that found nothing in
         the months with none."""
-        reach, as_of = self.sources_reach(), self.as_of()
-        head = (f"The newest fact this page uses is dated {reach.strftime('%Y-%m')}, from sources published "
-                f"up to {as_of.isoformat()}; later events are not covered")
-        searches = self.load("searches")
-        key = self.key_field("searches")
+        (reach, newest), (as_of, latest) = coverage.newest_fact(self.used), coverage.known(self.used)
+        head_plain = (f"The newest fact this page uses is dated {reach.strftime('%Y-%m')}, from sources published "
+                      f"up to {as_of.isoformat()}; later events are not covered")
+        head = (f"The newest fact this page uses is dated "
+                f"{evidence.link(reach.strftime('%Y-%m'), *newest, f'xev-tip-{name}-newest')}, from sources "
+                f"published up to {evidence.link(as_of.isoformat(), *latest, f'xev-tip-{name}-latest')}; later "
+                "events are not covered")
+        table = evidence.table_with_role("searches")
+        searches = self.load(table)
+        key = self.key_field(table)
         start, end = searches["period_start"], searches["period_end"]
         one_month = searches[start.notna() & end.notna() & start.dt.is_month_start & end.dt.is_month_end
                              & start.dt.to_period("M").eq(end.dt.to_period("M"))]
@@ -327,21 +336,21 @@ class Page:
         series = one_month["subject"].value_counts()
         monthly = one_month[one_month["subject"].eq(series.index[0])] if len(series) else one_month
         monthly = monthly[monthly["period_end"].dt.date > reach].sort_values("period_start")
-        if monthly.empty:
-            self.text(name, head + ".")
-            return
         self._name(name)
+        if monthly.empty:
+            _glue(name, _Glued(head + ".", head_plain + "."))
+            return
         counts, plain, zero = [], [], []
         for _, m in monthly.iterrows():
-            row = self.row("searches", m[key])
+            row = self.row(table, m[key])
             if m["found"] == 0:
                 zero.append(row)
                 continue
             month = m["period_start"].strftime("%Y-%m")
-            counts.append(evidence.link(str(int(m["found"])), "searches", m[key], f"xev-tip-{name}-{month}")
+            counts.append(evidence.link(str(int(m["found"])), table, m[key], f"xev-tip-{name}-{month}")
                           + f" in {month}")
             plain.append(f"{int(m['found'])} in {month}")
-            self.marker("searches", m[key])
+            self.marker(table, m[key])
         parts, plain_parts = [], []
         if counts:
             parts.append(_join(counts))
@@ -350,7 +359,7 @@ class Page:
             first, last = zero[0]["period_start"], zero[-1]["period_end"]
             inside = searches[searches["found"].eq(0) & start.notna() & end.notna() & (start >= first)
                               & (end <= last) & ~searches[key].isin([z[key] for z in zero])]
-            rows = zero + [self.row("searches", k) for k in inside[key]]
+            rows = zero + [self.row(table, k) for k in inside[key]]
             refs = [_row_ref(r) for r in rows]
             cite_name = f"{name}_none"
             self.glued.add(cite_name)
@@ -367,8 +376,9 @@ class Page:
         else:
             lead = ". Month by month, the research notes' second pass over 2026 counted no new dated fact on any " \
                    "subject: "
-        html = evidence.esc(head) + lead + "; ".join(parts) + "."
-        _glue(name, _Glued(html, head + lead + "; ".join(plain_parts) + "."))
+        # one sentence: its two dates link to the rows that set them, the counts to theirs
+        html = head + lead.replace(". Month", ": month", 1) + "; ".join(parts) + "."
+        _glue(name, _Glued(html, head_plain + lead.replace(". Month", ": month", 1) + "; ".join(plain_parts) + "."))
 
     def finish(self):
         """The last cell: glue the header values, render the derived-number

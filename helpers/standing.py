@@ -65,10 +65,11 @@ class Standing:
 @cache
 def _verdicts(root_key: str) -> dict[tuple[str, str], str]:
     """(table, key) of each row a claim names as stating its figure -> the claim's verdict."""
-    from .evidence import raw_rows
+    from .evidence import raw_rows, table_with_role
 
     out: dict[tuple[str, str], str] = {}
-    for claim in raw_rows("claims", root_key).values():
+    claims = table_with_role("fact-check", root_key)
+    for claim in raw_rows(claims, root_key).values():
         for ref in (claim.get("subject_ids") or "").split():
             table, _, key = ref.partition(":")
             # the weakest verdict wins when several claims state the same row
@@ -86,7 +87,7 @@ def _value(cells: dict[str, str]) -> tuple[str, ...]:
 @cache
 def of(table: str, key: str, root_key: str = "") -> Standing:
     """The standing of one row (``table``, ``key``)."""
-    from .evidence import SAME_QUANTITY, confidence, raw_rows, same_quantity, source
+    from .evidence import comparable, confidence, raw_rows, same_quantity, source
 
     rows = raw_rows(table, root_key)
     cells = rows[key]
@@ -98,8 +99,8 @@ def of(table: str, key: str, root_key: str = "") -> Standing:
     agree = all(_value(rows[k]) == _value(cells) for k in others) if others else None
     measure = " ".join(cells.get(f, "") for f in _MEASURE_FIELDS)
     return Standing(confidence=confidence(sid, root_key or None), seed=seed, others=others, agree=agree,
-                    verdict=_verdicts(root_key).get((table, key)) if table != "claims" else None,
-                    estimate=bool(_ESTIMATE.search(measure)), comparable=table in SAME_QUANTITY)
+                    verdict=_verdicts(root_key).get((table, key)),
+                    estimate=bool(_ESTIMATE.search(measure)), comparable=comparable(table, root_key))
 
 
 def marker(table: str, key: str) -> str:

@@ -36,7 +36,7 @@ def _seed_row_with_a_peer():
     """A seed's row in a comparable table, another source's row reporting the same
     quantity, and a row of the same table that reports another quantity."""
     kinds = helpers.sources().set_index("source_id")["kind"]
-    for table in evidence.SAME_QUANTITY:
+    for table in [t for t in helpers.list_tables() if evidence.comparable(t)]:
         rows = evidence.raw_rows(table)
         for key, cells in rows.items():
             if kinds.get(cells["source_id"]) != "seed":
@@ -105,10 +105,11 @@ def test_others_sentence_is_computed_from_the_tables(monkeypatch):
     html = factcheck.others_html(p, {"claim_id": "x", "subject_ids": f"{table}:{key}"})
     assert evidence.href(table, peer) in html
     kinds = helpers.sources().set_index("source_id")["kind"]
-    lonely = next((t, k) for t in evidence.SAME_QUANTITY for k, c in evidence.raw_rows(t).items()
+    tables = [t for t in helpers.list_tables() if evidence.comparable(t)]
+    lonely = next((t, k) for t in tables for k, c in evidence.raw_rows(t).items()
                   if kinds.get(c["source_id"]) == "seed" and not [
                       o for o in evidence.same_quantity(t, k)
                       if kinds.get(evidence.raw_rows(t)[o]["source_id"]) != "seed"])
     assert factcheck.others_html(p, {"claim_id": "y", "subject_ids": f"{lonely[0]}:{lonely[1]}"}) \
-        .startswith("No other source in our tables")
+        .startswith("No other source in our tables reports the same quantity")
     assert factcheck.others_html(p, {"claim_id": "z", "subject_ids": ""}) == ""
