@@ -320,11 +320,12 @@ class Page:
         month), each count a link to its row, and the searches that found nothing in
         the months with none."""
         (reach, newest), (as_of, latest) = coverage.newest_fact(self.used), coverage.known(self.used)
-        head_plain = (f"The newest fact this page uses is dated {reach.strftime('%Y-%m')}, from sources published "
-                      f"up to {as_of.isoformat()}; later events are not covered")
+        # "as of": the newest publication date among the sources, or an undated source's own latest date
+        head_plain = (f"The newest fact this page uses is dated {reach.strftime('%Y-%m')} and its data are as of "
+                      f"{as_of.isoformat()}; later events are not covered")
         head = (f"The newest fact this page uses is dated "
-                f"{evidence.link(reach.strftime('%Y-%m'), *newest, f'xev-tip-{name}-newest')}, from sources "
-                f"published up to {evidence.link(as_of.isoformat(), *latest, f'xev-tip-{name}-latest')}; later "
+                f"{evidence.link(reach.strftime('%Y-%m'), *newest, f'xev-tip-{name}-newest')} and its data are as "
+                f"of {evidence.link(as_of.isoformat(), *latest, f'xev-tip-{name}-latest')}; later "
                 "events are not covered")
         table = evidence.table_with_role("searches")
         searches = self.load(table)
