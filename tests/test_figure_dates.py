@@ -9,7 +9,7 @@ import pytest
 
 import helpers
 from conftest import ROOT
-from helpers import charts, evidence
+from helpers import charts, coverage, evidence
 
 NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))
 
@@ -23,17 +23,13 @@ def figures(path):
 
 
 def fact_dates(key_field: str, key: str) -> list[pd.Timestamp]:
-    """The dates a plotted row holds, schedules aside (dates a source gives for later)."""
+    """The facts' dates a plotted row holds: not plans or schedules ahead of its source
+    (helpers.coverage.fact_dates), in whichever table holds the key."""
     out = []
     for table in helpers.list_tables():
         res = evidence.resources()[table]
-        if res.primary_key[:1] != (key_field,) or key not in evidence.raw_rows(table):
-            continue
-        df = helpers.load_table(table)
-        row = df[df[key_field].eq(key)].iloc[0]
-        for f in res.fields:
-            if f.type == "date" and f.name not in res.schedule_fields and isinstance(row[f.name], pd.Timestamp):
-                out.append(row[f.name])
+        if res.primary_key[:1] == (key_field,) and key in evidence.raw_rows(table):
+            out += [pd.Timestamp(d) for d in coverage.fact_dates(table, key)]
     return out
 
 
@@ -49,7 +45,8 @@ def late_rows(payload) -> list[str]:
 
 
 def test_the_date_rule_can_fail():
-    payload = next(p for nb in NOTEBOOKS for p in figures(nb))
+    payload = next(p for nb in NOTEBOOKS for p in figures(nb)
+                   if any(fact_dates(p["key"], str(r[p["key"]])) for r in p["rows"]))
     early = dict(payload, data_as_of="2000-01-01")
     assert late_rows(early), "a figure dated before everything it plots went unnoticed"
 
