@@ -90,6 +90,25 @@ def as_of(refs) -> date:
     return known(refs)[0]
 
 
+def as_of_text(refs) -> str:
+    """The as-of date as a reader should read it: when it comes from an undated
+    source (a row's own fact date), the data may be later: "2026-03-31 or later"."""
+    from .evidence import raw_rows
+
+    day, (table, key) = known(refs)
+    undated = _published(raw_rows(table)[key]["source_id"]) is None
+    return day.isoformat() + (" or later (an undated source)" if undated else "")
+
+
+def book_newest_fact() -> tuple[date, tuple[str, str]]:
+    """The newest fact anywhere in the data (the notes' searches aside)."""
+    from .evidence import raw_rows, resources
+
+    refs = [(t, k) for t, r in resources().items() if r.role not in ("searches", "source-registry")
+            and "source_id" in r.field_names for k in raw_rows(t)]
+    return newest_fact(refs)
+
+
 def reach(refs) -> date:
     """The date of the newest fact among rows given as (table, key) pairs."""
     return newest_fact(refs)[0]

@@ -28,12 +28,23 @@ def verdicts() -> tuple[str, ...]:
     return tuple(resources[claims].field("verdict").enum)
 
 
+def _quantity(subject_ids) -> frozenset:
+    """The quantity a claim states: its subject rows and every row reporting the same
+    quantity as one of them (so two seeds stating one figure share it)."""
+    refs = set()
+    for ref in (subject_ids if isinstance(subject_ids, str) else "").split():
+        table, key = ref.split(":", 1)
+        refs |= {(table, key)} | {(table, k) for k in evidence.same_quantity(table, key)}
+    return frozenset(refs)
+
+
 def distinct_claims(claims: pd.DataFrame) -> pd.DataFrame:
-    """The counting rule: claims resting on the same evidence with the same
-    verdict count once (several seeds repeat a claim); a claim with no other
-    evidence is its own basis."""
-    basis = [ids if isinstance(ids, str) and ids else cid
-             for ids, cid in zip(claims["evidence_ids"], claims["claim_id"])]
+    """The counting rule: claims that state the same quantity (their subject rows
+    report it, see ``_quantity``) with the same verdict count once: several seeds
+    repeat a figure. A claim that names no subject row is its own basis, so two
+    different figures are never merged because they rest on the same evidence."""
+    basis = [_quantity(s) or cid for s, cid in zip(claims.get("subject_ids", [None] * len(claims)),
+                                                   claims["claim_id"])]
     return claims.assign(basis=basis).drop_duplicates(["basis", "verdict"]).drop(columns="basis")
 
 
@@ -44,7 +55,7 @@ def glue_verdict_counts(page) -> pd.DataFrame:
     distinct = distinct_claims(page.load(claims))
     rows = [page.row(claims, k) for k in distinct[page.key_field(claims)]]
     page.glue("n_distinct", num(len(rows)), *rows,
-              how="the claim rows, counting once those that rest on the same evidence with the same verdict")
+              how="the claim rows, counting once those that state the same quantity with the same verdict")
     for verdict in verdicts():
         these = [r for r in rows if r["verdict"] == verdict]
         page.glue(f"n_{verdict}", num(len(these)), *these, how=f"the distinct claims whose verdict is {verdict}")

@@ -321,12 +321,22 @@ class Page:
         the months with none."""
         (reach, newest), (as_of, latest) = coverage.newest_fact(self.used), coverage.known(self.used)
         # "as of": the newest publication date among the sources, or an undated source's own latest date
+        later = coverage.as_of_text(self.used)[len(as_of.isoformat()):]       # " or later (...)" if undated
         head_plain = (f"The newest fact this page uses is dated {reach.strftime('%Y-%m')} and its data are as of "
-                      f"{as_of.isoformat()}; later events are not covered")
+                      f"{as_of.isoformat()}{later}")
         head = (f"The newest fact this page uses is dated "
                 f"{evidence.link(reach.strftime('%Y-%m'), *newest, f'xev-tip-{name}-newest')} and its data are as "
-                f"of {evidence.link(as_of.isoformat(), *latest, f'xev-tip-{name}-latest')}; later "
-                "events are not covered")
+                f"of {evidence.link(as_of.isoformat(), *latest, f'xev-tip-{name}-latest')}{evidence.esc(later)}")
+        # the book may reach further than this page: say so, so that "later" is not read as "nothing later"
+        book_day, book_row = coverage.book_newest_fact()
+        if book_day.strftime("%Y-%m") > reach.strftime("%Y-%m"):
+            self.used[book_row] = None
+            self.marker(*book_row)
+            head_plain += f"; the briefing's newest fact, on another page, is dated {book_day.strftime('%Y-%m')}"
+            head += ("; the briefing's newest fact, on another page, is dated "
+                     + evidence.link(book_day.strftime("%Y-%m"), *book_row, f"xev-tip-{name}-book"))
+        head_plain += "; later events are not covered"
+        head += "; later events are not covered"
         table = evidence.table_with_role("searches")
         searches = self.load(table)
         key = self.key_field(table)
@@ -372,11 +382,11 @@ class Page:
             parts.append(none)
             plain_parts.append(f"none from {first.strftime('%Y-%m')} to {last.strftime('%Y-%m')}")
         if counts:
-            lead = ". Month by month, the research notes' second pass over 2026 counted new dated facts (on any " \
-                   "subject): "
+            lead = (". Month by month, the research notes' second pass over 2026 counted the dated facts it found "
+                    "that the briefing did not already hold (on any subject): ")
         else:
-            lead = ". Month by month, the research notes' second pass over 2026 counted no new dated fact on any " \
-                   "subject: "
+            lead = (". Month by month, the research notes' second pass over 2026 found no dated fact that the "
+                    "briefing did not already hold (on any subject): ")
         # one sentence: its two dates link to the rows that set them, the counts to theirs
         html = head + lead.replace(". Month", ": month", 1) + "; ".join(parts) + "."
         _glue(name, _Glued(html, head_plain + lead.replace(". Month", ": month", 1) + "; ".join(plain_parts) + "."))
@@ -390,7 +400,7 @@ class Page:
         from .loading import TABLES_READ
 
         as_of, reach = self.as_of(), self.sources_reach()
-        for name, value in (("book_version", cite.book().version), ("data_as_of", as_of.isoformat()),
+        for name, value in (("book_version", cite.book().version), ("data_as_of", coverage.as_of_text(self.used)),
                             ("sources_reach", reach.strftime("%Y-%m"))):
             self.glued.add(name)
             _glue(name, value)

@@ -47,6 +47,7 @@ class Standing:
     verdict: str | None         # the fact-check's verdict on a claim that states this row's figure
     estimate: bool              # a forecast, target or estimate, not an outcome
     comparable: bool = True     # its table says which rows report the same quantity (a figure, not an event)
+    others_low: bool = False    # every one of ``others`` rests on a low-confidence source
 
     @property
     def marker(self) -> str:
@@ -59,6 +60,8 @@ class Standing:
             return VERDICT_MARKERS[self.verdict]
         if self.verdict is None and self.comparable and not self.others:
             return "[U]"
+        if self.others and self.others_low:      # confirmed only by low-confidence pages
+            return "[L]"
         return ""
 
 
@@ -100,7 +103,9 @@ def of(table: str, key: str, root_key: str = "") -> Standing:
     measure = " ".join(cells.get(f, "") for f in _MEASURE_FIELDS)
     return Standing(confidence=confidence(sid, root_key or None), seed=seed, others=others, agree=agree,
                     verdict=_verdicts(root_key).get((table, key)),
-                    estimate=bool(_ESTIMATE.search(measure)), comparable=comparable(table, root_key))
+                    estimate=bool(_ESTIMATE.search(measure)), comparable=comparable(table, root_key),
+                    others_low=bool(others) and all(confidence(rows[k]["source_id"], root_key or None) == "L"
+                                                    for k in others))
 
 
 def marker(table: str, key: str) -> str:
