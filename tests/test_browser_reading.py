@@ -155,8 +155,8 @@ def test_evidence_entries_wrap_on_a_phone_and_a_desktop(browser, server):
             wide = page.evaluate(OVERFLOW)
             assert wide == [], f"{width} px: {len(wide)} of {entries} entries run past the screen: {wide[:5]}"
         # the same measurement fails on an entry that cannot wrap
-        page.evaluate("() => { const e = document.querySelector('.xev-entry dd');"
-                      " e.style.whiteSpace = 'pre'; e.style.overflowWrap = 'normal'; e.textContent = 'x'.repeat(400); }")
+        page.evaluate("() => { const e = document.querySelector('.xev-entry dd'); e.style.whiteSpace = 'pre';"
+                      " e.style.overflowWrap = 'normal'; e.textContent = 'x'.repeat(400); }")
         assert page.evaluate(OVERFLOW), "the overflow measurement cannot fail"
     finally:
         context.close()
