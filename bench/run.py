@@ -166,9 +166,11 @@ def lighthouse(url: str) -> dict:
     mobile preset (simulated slow 4G, 4x CPU slowdown): the four category scores."""
     from booktools.browser import CHROMIUM, LIGHTHOUSE
 
-    r = sh("node", LIGHTHOUSE, url, "--output=json", "--output-path=stdout", "--quiet",
+    r = sh("node", LIGHTHOUSE, url, "--output=json", "--output-path=stdout", "--quiet", "--max-wait-for-load=90000",
            "--only-categories=performance,accessibility,best-practices,seo",
-           "--chrome-flags=--headless=new --no-sandbox --disable-gpu", env={"CHROME_PATH": CHROMIUM})
+           "--chrome-flags=--headless=new --no-sandbox --disable-gpu", env={"CHROME_PATH": CHROMIUM}, check=False)
+    if r.returncode or not r.stdout.startswith("{"):
+        return {"error": (r.stderr.strip().splitlines() or ["no report"])[-1][:160]}
     report = json.loads(r.stdout)
     scores = {k: round(100 * c["score"]) for k, c in report["categories"].items()}
     audits = report["audits"]
@@ -219,6 +221,9 @@ def print_web(m: dict) -> None:
     print("\nLighthouse, mobile preset, served with gzip (targets: performance >= 90, evidence >= 80; others 100):")
     print(f"  {'page':<16} {'perf':>5} {'a11y':>5} {'b.p.':>5} {'seo':>5} {'LCP':>7} {'TBT':>7}  below 100")
     for name, s in m["lighthouse"].items():
+        if "error" in s:
+            print(f"  {name:<16} Lighthouse failed: {s['error']}")
+            continue
         print(f"  {name:<16} {s['performance']:>5} {s['accessibility']:>5} {s['best-practices']:>5} {s['seo']:>5} "
               f"{s['lcp']:6.2f}s {s['tbt']:5.0f}ms  {', '.join(s['failed']) or '-'}")
     print(f"\nphone (390 x 844), bytes transferred before scrolling (target <= {PHONE_BUDGET // 1024} KB):")
