@@ -123,9 +123,10 @@ def test_hover_previews_stay_in_the_window_and_open_until_left_or_escape(browser
                 outside.append((i, t))
             if i % 5 == 0:   # the pointer moves from the number onto its preview in small steps: it stays open
                 a = link.bounding_box()
-                x, y = a["x"] + 2, t["y"] + t["height"] / 2
-                page.mouse.move(a["x"] + 2, a["y"] + a["height"] / 2)
-                page.mouse.move(x, y, steps=12)
+                x = max(a["x"], t["x"]) + 2   # straight down (or up) from the number onto its preview
+                assert x < min(a["x"] + a["width"], t["x"] + t["width"]), f"link {i}: the preview is not under it"
+                page.mouse.move(x, a["y"] + a["height"] / 2)
+                page.mouse.move(x, t["y"] + t["height"] / 2, steps=12)
                 assert tip.is_visible(), f"link {i}: the preview closed on the way to it"
                 page.keyboard.press("Escape")
                 assert not tip.is_visible(), f"link {i}: Escape did not close the preview"
