@@ -153,6 +153,88 @@ def print_figure_loads(loads: dict[str, dict]) -> None:
               f"{m['scrolled'] / 1024:14.0f} KB")
 
 
+# ---------------------------------------------------------------- the web: real clients (issue 19)
+
+WEB_PAGES = ("index", "trust-crisis", "evidence")   # the summary, a chapter, the evidence appendix
+WEB_TARGETS = {"performance": {"index": 90, "trust-crisis": 90, "evidence": 80},
+               "accessibility": 100, "best-practices": 100, "seo": 100}
+PHONE_BUDGET = 400 * 1024
+
+
+def lighthouse(url: str) -> dict:
+    """Lighthouse (npm, pinned in tests/browser) on Debian's Chromium, its default
+    mobile preset (simulated slow 4G, 4x CPU slowdown): the four category scores."""
+    from booktools.browser import CHROMIUM, LIGHTHOUSE
+
+    r = sh("node", LIGHTHOUSE, url, "--output=json", "--output-path=stdout", "--quiet", "--max-wait-for-load=90000",
+           "--only-categories=performance,accessibility,best-practices,seo",
+           "--chrome-flags=--headless=new --no-sandbox --disable-gpu", env={"CHROME_PATH": CHROMIUM}, check=False)
+    if r.returncode or not r.stdout.startswith("{"):
+        return {"error": (r.stderr.strip().splitlines() or ["no report"])[-1][:160]}
+    report = json.loads(r.stdout)
+    scores = {k: round(100 * c["score"]) for k, c in report["categories"].items()}
+    audits = report["audits"]
+    scores["failed"] = sorted(k for cat in ("accessibility", "best-practices", "seo")
+                              for ref in report["categories"][cat]["auditRefs"]
+                              if ref["weight"] and (audits[ref["id"]].get("score") or 0) < 1
+                              for k in [ref["id"]])
+    scores["lcp"] = audits["largest-contentful-paint"]["numericValue"] / 1000
+    scores["tbt"] = audits["total-blocking-time"]["numericValue"]
+    return scores
+
+
+def phone_bytes(browser, base: str, name: str) -> tuple[int, int]:
+    """Bytes transferred (compressed, headers included) by a phone (390 x 844)
+    that opens the page and does not scroll: everything it fetches before a
+    figure below the screen comes into view. Also how many requests."""
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    done = []
+    page.on("requestfinished", _collect(done))
+    page.goto(base + f"{name}.html", wait_until="networkidle")
+    page.wait_for_timeout(300)
+    total = 0
+    for r in list(done):
+        sizes = r.sizes()
+        total += sizes["responseBodySize"] + sizes["responseHeadersSize"]
+    page.close()
+    return total, len(done)
+
+
+def web(html_dir: Path) -> dict:
+    """Lighthouse on WEB_PAGES, phone bytes on every page, Nu errors over every page;
+    the site served with gzip, as a static host serves it."""
+    from booktools.browser import chromium, nu_errors, served
+
+    names = [p.stem for p in sorted(html_dir.glob("*.html"))]
+    out = {"lighthouse": {}, "bytes": {}}
+    with served(html_dir, gzip=True) as base:
+        for name in WEB_PAGES:
+            out["lighthouse"][name] = lighthouse(base + f"{name}.html")
+        with chromium() as b:
+            for name in names:
+                out["bytes"][name] = phone_bytes(b, base, name)
+    out["nu"] = nu_errors(sorted(html_dir.glob("*.html")))
+    return out
+
+
+def print_web(m: dict) -> None:
+    print("\nLighthouse, mobile preset, served with gzip (targets: performance >= 90, evidence >= 80; others 100):")
+    print(f"  {'page':<16} {'perf':>5} {'a11y':>5} {'b.p.':>5} {'seo':>5} {'LCP':>7} {'TBT':>7}  below 100")
+    for name, s in m["lighthouse"].items():
+        if "error" in s:
+            print(f"  {name:<16} Lighthouse failed: {s['error']}")
+            continue
+        print(f"  {name:<16} {s['performance']:>5} {s['accessibility']:>5} {s['best-practices']:>5} {s['seo']:>5} "
+              f"{s['lcp']:6.2f}s {s['tbt']:5.0f}ms  {', '.join(s['failed']) or '-'}")
+    print(f"\nphone (390 x 844), bytes transferred before scrolling (target <= {PHONE_BUDGET // 1024} KB):")
+    for name, (size, n) in m["bytes"].items():
+        verdict_ = "met" if size <= PHONE_BUDGET else f"MISSED by {size / PHONE_BUDGET:.2f}x"
+        print(f"  {name + '.html':<24} {size / 1024:7.0f} KB in {n:>3} requests  {verdict_}")
+    print(f"\nW3C Nu HTML checker over every page: {len(m['nu'])} errors")
+    for line in m["nu"][:20]:
+        print("  " + line)
+
+
 ROWS = []
 
 
@@ -176,13 +258,18 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--figures-only", metavar="HTML_DIR", type=Path,
                     help="only measure first-chart time and page weight of an already built book")
+    ap.add_argument("--web-only", metavar="HTML_DIR", type=Path,
+                    help="only run Lighthouse, the phone's bytes and the Nu checker on an already built book")
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
     runs = max(3, args.runs)
     if args.figures_only:
         print_figure_loads(figure_loads(args.figures_only, runs))
         return
-    loads = {}
+    if args.web_only:
+        print_web(web(args.web_only))
+        return
+    loads, webm = {}, {}
     copy = Copy()
     try:
         print(f"bench: {runs} runs each, in {copy.dir}", file=sys.stderr)
@@ -244,6 +331,7 @@ def main():
         loads = figure_loads(html, runs)
         for name in CHAPTERS:
             row(f"first chart on screen, 390 px: {name}", loads[name]["first"])
+        webm = web(html)
     finally:
         sizes = {}
         html = copy.dir / "book" / "_build" / "html"
@@ -268,6 +356,8 @@ def main():
             print(f"  {name:<24} {size / 1024:7.1f} KB  {'(chapter, target <= 150 KB) ' + mark if chapter else ''}")
     if loads:
         print_figure_loads(loads)
+    if webm:
+        print_web(webm)
 
 
 if __name__ == "__main__":

@@ -193,7 +193,8 @@ def cite_html(name: str, refs: list[tuple[str, str]], how: str | None = None) ->
     distinct = list(dict.fromkeys(source_name(raw_rows(t)[k]["source_id"]) for t, k in refs))
     tip = f"{how or 'The rows this statement rests on'}. From {len(refs)} rows ({'; '.join(distinct)})."
     # the marker counts sources, not rows: ten rows of one notes file are one source
-    shown = f"{len(distinct)} sources" if len(distinct) > 1 else f"{distinct[0]}, {len(refs)} rows"
+    shown = f"{len(distinct)} sources" if len(distinct) > 1 else \
+        f"{distinct[0]}, {len(refs)} row{'s' if len(refs) > 1 else ''}"
     return f'<span class="xev-cite">[{derived_link(shown, name, tip, markers, "xev-ev xev-src")}]</span>'
 
 

@@ -330,8 +330,7 @@ class Page:
         # the book may reach further than this page: say so, so that "later" is not read as "nothing later"
         book_day, book_row = coverage.book_newest_fact()
         if book_day.strftime("%Y-%m") > reach.strftime("%Y-%m"):
-            self.used[book_row] = None
-            self.marker(*book_row)
+            self.marker(*book_row)      # linked, not used: it must not move this page's own dates
             head_plain += f"; the briefing's newest fact, on another page, is dated {book_day.strftime('%Y-%m')}"
             head += ("; the briefing's newest fact, on another page, is dated "
                      + evidence.link(book_day.strftime("%Y-%m"), *book_row, f"xev-tip-{name}-book"))

@@ -1,6 +1,7 @@
 """Every figure of every page, measured in Chromium at a phone's 390 px and a
 desktop's 1280 px: the smallest chart text (font size x the scale it is drawn
-at) is at least 11 CSS px, no two chart texts overlap, no chart is wider than
+at) is at least 11 CSS px, no two chart texts overlap, no chart text runs
+outside its SVG's box (it would be cut off), no chart is wider than
 the screen and the page never scrolls sideways. Measured twice: the static
 figure as the page first shows it (JavaScript off) and the interactive view
 that replaces it. A deliberately bad chart proves the measurement fails.
@@ -24,7 +25,7 @@ MEASURE = """() => {
   document.querySelectorAll('.xev-figure').forEach(fig => {
     const svg = fig.querySelector('.xev-chart svg');
     const f = {name: fig.dataset.figure || '?', live: fig.dataset.live || '', svg: !!svg,
-               minText: null, smallest: '', overlaps: [], width: 0, right: 0, height: 0};
+               minText: null, smallest: '', overlaps: [], clipped: [], width: 0, right: 0, height: 0};
     out.figures.push(f);
     if (!svg) return;
     const r = svg.getBoundingClientRect();
@@ -42,7 +43,11 @@ MEASURE = """() => {
       const m = t.getScreenCTM();
       const px = parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b);
       if (f.minText === null || px < f.minText) { f.minText = px; f.smallest = t.textContent.trim(); }
-      return [t.getBoundingClientRect(), t.textContent.trim()];
+      // text past the SVG's box is cut off (in the page, the SVG file and its PNG alike)
+      const b = t.getBoundingClientRect();
+      if (b.left < r.left - 0.5 || b.right > r.right + 0.5 || b.top < r.top - 0.5 || b.bottom > r.bottom + 0.5)
+        f.clipped.push(t.textContent.trim());
+      return [b, t.textContent.trim()];
     });
     for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
       const [a, ta] = boxes[i], [b, tb] = boxes[j];
@@ -67,6 +72,8 @@ def problems(measured: dict) -> list[str]:
             continue
         if f["minText"] is not None and f["minText"] < MIN_TEXT_PX - 0.05:
             out.append(f"{n}: text {f['smallest']!r} is {f['minText']:.1f} px (< {MIN_TEXT_PX})")
+        if f["clipped"]:
+            out.append(f"{n}: text outside the chart's box (clipped): {'; '.join(f['clipped'][:4])}")
         if f["overlaps"]:
             out.append(f"{n}: overlapping labels: {'; '.join(f['overlaps'][:4])}")
         if f["width"] > vw + 0.5 or f["right"] > vw + 0.5:
@@ -161,6 +168,7 @@ BAD_PAGE = """<!doctype html><html><head><meta name="viewport" content="width=de
 <text x="10" y="40" font-size="8px">tiny label</text>
 <text x="10" y="80" font-size="14px">Overlapping label one</text>
 <text x="40" y="84" font-size="14px">Overlapping label two</text>
+<text x="560" y="60" font-size="14px">400k clipped</text>
 <rect x="0" y="100" width="600" height="10"/></svg></div></div></body></html>"""
 
 
@@ -177,3 +185,4 @@ def test_measurement_fails_on_a_bad_chart(fig_browser, tmp_path):
     assert "tiny label" in text and "8.0 px" in text, text
     assert "Overlapping label one / Overlapping label two" in text, text
     assert "600 px wide" in text and "scrolls sideways" in text, text
+    assert "(clipped): 400k clipped" in text and "tiny label;" not in text, text

@@ -60,12 +60,35 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _Gzip(_Quiet):
+    """As a static host serves a site: text files gzip-compressed when the client accepts it."""
+    TEXT = (".html", ".js", ".css", ".svg", ".json", ".txt", ".csv", ".ris", ".ipynb")
+
+    def send_head(self):
+        path = Path(self.translate_path(self.path))
+        if (path.suffix not in self.TEXT or not path.is_file()
+                or "gzip" not in self.headers.get("Accept-Encoding", "")):
+            return super().send_head()
+        import gzip
+        import io
+
+        body = gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "max-age=600")
+        self.end_headers()
+        return io.BytesIO(body)
+
+
 @contextlib.contextmanager
-def served(directory: Path = HTML):
-    """Serve ``directory`` on 127.0.0.1 (a free port); yield its base URL."""
+def served(directory: Path = HTML, gzip: bool = False):
+    """Serve ``directory`` on 127.0.0.1 (a free port), gzip-compressed if asked; yield its base URL."""
     if not (directory / "index.html").exists():
         sys.exit("no built book: run `make book` first")
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(directory)))
+    handler = _Gzip if gzip else _Quiet
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(directory)))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{httpd.server_address[1]}/"
@@ -85,6 +108,28 @@ def chromium():
             yield browser
         finally:
             browser.close()
+
+
+NODE_MODULES = BOOK.parent / "tests" / "browser" / "node_modules"
+VNU = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
+LIGHTHOUSE = NODE_MODULES / "lighthouse" / "cli" / "index.js"
+
+
+def nu_errors(files: list[Path]) -> list[str]:
+    """The W3C Nu HTML checker (npm vnu-jar, run with Java) over ``files``: one
+    line per error, ``page:line: message`` (warnings and info are not errors)."""
+    import json
+    import subprocess
+
+    java = shutil.which("java")
+    if not java or not VNU.exists():
+        raise FileNotFoundError(f"the Nu checker needs java and {VNU.relative_to(BOOK.parent)} (npm ci, tests/browser)")
+    # one JVM for every file; a quick-starting JIT; the stack the checker asks for
+    r = subprocess.run([java, "-Xss4m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", str(VNU),
+                        "--errors-only", "--format", "json", *map(str, files)], capture_output=True, text=True)
+    messages = json.loads(r.stderr or r.stdout or '{"messages": []}')["messages"]
+    return [f"{Path(m.get('url', '')).name}:{m.get('lastLine', '?')}: {m['message']}"
+            for m in messages if m.get("type") == "error" or m.get("subType") == "fatal"]
 
 
 def wait_for_figures(page, timeout=15000) -> int:

@@ -90,7 +90,24 @@
     });
   }
 
-  function ready() { headerButtons(); figures(); }
+  // The menu (☰) and page-contents buttons. The theme binds its handlers to the
+  // first .primary-toggle and .secondary-toggle of the page, hidden buttons in
+  // the top bar (pydata-sphinx-theme#2451, sphinx-book-theme#988): the visible
+  // ones pass their click on to those.
+  function sidebarButtons() {
+    [".primary-toggle", ".secondary-toggle"].forEach(function (sel) {
+      var all = document.querySelectorAll(sel);
+      [].slice.call(all, 1).forEach(function (b) {
+        b.addEventListener("click", function (e) {
+          e.preventDefault();
+          e.stopPropagation();
+          all[0].click();
+        });
+      });
+    });
+  }
+
+  function ready() { headerButtons(); sidebarButtons(); figures(); }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
   else ready();
 })();
