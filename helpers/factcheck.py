@@ -58,7 +58,10 @@ def glue_verdict_counts(page) -> pd.DataFrame:
               how="the claim rows, counting once those that state the same quantity with the same verdict")
     for verdict in verdicts():
         these = [r for r in rows if r["verdict"] == verdict]
-        page.glue(f"n_{verdict}", num(len(these)), *these, how=f"the distinct claims whose verdict is {verdict}")
+        # a count of none still rests on rows: all the distinct claims, none of which has this verdict
+        page.glue(f"n_{verdict}", num(len(these)), *(these or rows),
+                  how=f"the distinct claims whose verdict is {verdict}" if these
+                  else f"the distinct claims, none of which has the verdict {verdict}")
     return distinct
 
 
