@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 UV     := uv==0.13.9
 
-.PHONY: book test test-fast lint check schema nbval pdf screenshots bench lock serve lab clean
+.PHONY: book test test-fast lint check schema nbval pdf site screenshots bench lock serve lab clean
 
 $(STAMP): pyproject.toml requirements.lock tests/browser/package-lock.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,6 +57,11 @@ nbval: $(STAMP)
 ## pdf: print each page (and the whole book) to PDF in book/_build/pdf, figures as static images
 pdf: book
 	$(BIN)/python -m booktools.browser pdf
+
+## site: the deployable site in book/_build/site: every edition at <version>/ (earlier ones rebuilt
+## from the commits book/_editions/ records), its PDFs in <version>/pdf/, latest/ and index.html
+site: $(STAMP)
+	$(BIN)/python -m booktools.site
 
 ## screenshots: desktop and phone screenshots of every page in book/_build/screenshots
 screenshots: book

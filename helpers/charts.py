@@ -371,33 +371,13 @@ class Figure:
     def anchor(self) -> str:
         return f"fig-{self.name}"
 
-    def url(self) -> str:
-        page = f"{self.page}.html" if self.page else ""
-        return book_url() + f"{page}#{self.anchor}"
-
-    def citation(self) -> tuple[str, str]:
-        """APA (HTML) and BibTeX for the figure. The figure's number is a
-        placeholder span that the book's build fills in (Sphinx numbers figures)."""
+    def citation(self) -> str:
+        """The figure's "Cite this figure" block (helpers.cite: APA and BibTeX,
+        with the figure's public address when CITATION.cff sets one). The
+        figure's number is a placeholder the book's build fills in."""
         from . import cite
 
-        b = cite.book()
-        asof = self.data_as_of.isoformat()
-        num = f'<span class="xev-fignum" data-figure="{self.name}">Figure</span>'
-        chap = f", chapter &ldquo;{html.escape(self.chapter)}&rdquo;" if self.chapter else ""
-        url = html.escape(self.url())
-        apa = (f"{html.escape(b.author)}. ({b.released[:4]}). {num}: {html.escape(self.title)} [Figure]. "
-               f"In <em>{html.escape(b.title)}</em> (Version {html.escape(b.version)}){chap}. "
-               f"Data as of {asof}. {url}")
-        key = "xiaomi-ev-briefing-fig-" + self.name
-        fields = [("title", f"{{{num}: {html.escape(self.title)}}}"),
-                  ("author", f"{{{{{html.escape(b.author)}}}}}"),
-                  ("year", f"{{{b.released[:4]}}}"), ("date", f"{{{b.released}}}"),
-                  ("howpublished", f"{{In {html.escape(b.title)}, version {html.escape(b.version)}"
-                                   + (f", chapter {html.escape(self.chapter)}" if self.chapter else "") + "}"),
-                  ("version", f"{{{html.escape(b.version)}}}"), ("url", f"{{{url}}}"),
-                  ("note", f"{{Data as of {asof}}}")]
-        bib = f"@misc{{{key},\n" + ",\n".join(f"  {k} = {v}" for k, v in fields) + "\n}"
-        return apa, bib
+        return cite.figure_block(self.name, self.title, self.page, self.chapter, self.data_as_of)
 
     def to_html(self) -> str:
         """The figure block: the static SVG as an <img> (JupyterLab's sanitizer
@@ -406,7 +386,6 @@ class Figure:
         n, w, h = self.name, self.svg_width, self.svg_height
         data = base64.b64encode(self.svg.encode("utf-8")).decode("ascii")
         alt_text = html.escape(self.alt_text, quote=True)
-        apa, bib = self.citation()
         files = f"_static/figures/{n}"
         return (
             f'<div class="xev-figure" data-figure="{n}" style="max-width:{w * DESKTOP_SCALE:.0f}px">'
@@ -417,8 +396,7 @@ class Figure:
             f'<p class="xev-downloads">Download: <a href="{files}.svg" download>SVG</a>'
             f' · <a href="{files}.png" download>PNG (2x)</a>'
             f' · <a href="{files}.csv" download>data (CSV, with sources and quotes)</a></p>'
-            f'<details class="xev-cite-figure"><summary>Cite this figure</summary>'
-            f"<p>{apa}</p><pre>{bib}</pre></details>"
+            + self.citation() +
             "</div>"
         )
 
@@ -446,14 +424,6 @@ def _as_of_rows(rows: pd.DataFrame) -> date:
     refs = [(t, str(k)) for k in rows[key] for t in tables if str(k) in evidence.raw_rows(t)]
     return coverage.as_of(refs)
 
-
-def book_url() -> str:
-    """The published book's address, from CITATION.cff's ``url`` (with a
-    trailing slash), or "" (links stay relative) when it has none."""
-    from .paths import project_root
-
-    m = re.search(r'^url:\s*"?([^"\n]+?)"?\s*$', (project_root() / "CITATION.cff").read_text("utf-8"), re.M)
-    return (m.group(1).rstrip("/") + "/") if m else ""
 
 
 # ---------------------------------------------------------------- the reuse kit

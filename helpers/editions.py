@@ -6,8 +6,12 @@ changed only when a cell it had before says something else now (a column
 added to or dropped from a whole table is reported once, per table). The manifest of each published
 edition is committed (``book/_editions/VERSION.json``), so a clean clone with
 no git history can still say which rows were added, changed or removed since.
+A manifest also records the commit the edition was released from
+(``commit``): ``make site`` builds each earlier edition from it
+(booktools.site), so every edition stays readable at its own address.
 
-    python -m helpers.editions write 0.1.0   # record the current data as edition 0.1.0
+    python -m helpers.editions write 0.1.0            # the current data as edition 0.1.0, at HEAD
+    python -m helpers.editions write 0.1.0 --commit C # ... released from commit C
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ import csv
 import hashlib
 import io
 import json
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,20 +42,23 @@ def table_rows(text: str, key_fields: list[str]) -> dict[str, dict[str, str]]:
     return rows
 
 
-def manifest(root=None, version: str | None = None) -> dict:
-    """The manifest of the data as it stands in ``root``."""
+def manifest(root=None, version: str | None = None, commit: str | None = None) -> dict:
+    """The manifest of the data as it stands in ``root`` (released from ``commit``)."""
     root = project_root(root)
     descriptor = json.loads((root / "data" / "datapackage.json").read_text("utf-8"))
     tables = {}
     for res in descriptor["resources"]:
         text = (root / "data" / res["path"]).read_text("utf-8")
         tables[res["name"]] = table_rows(text, list(res["schema"]["primaryKey"]))
-    return {"edition": version, "tables": tables}
+    return {"edition": version, "commit": commit, "tables": tables}
 
 
 def dumps(m: dict) -> str:
     """The manifest as JSON with one row per line (readable diffs)."""
-    lines = ["{", f' "edition": {json.dumps(m["edition"])},', ' "tables": {']
+    lines = ["{", f' "edition": {json.dumps(m["edition"])},']
+    if m.get("commit"):
+        lines.append(f' "commit": {json.dumps(m["commit"])},')
+    lines.append(' "tables": {')
     tables = sorted(m["tables"])
     for i, t in enumerate(tables):
         rows = m["tables"][t]
@@ -63,6 +71,17 @@ def dumps(m: dict) -> str:
         lines.append("  }" + ("," if i < len(tables) - 1 else ""))
     lines += [" }", "}"]
     return "\n".join(lines) + "\n"
+
+
+def recorded(root=None) -> dict[str, dict]:
+    """Every edition with a committed manifest: version -> manifest, oldest first."""
+    folder = project_root(root) / EDITIONS
+    found = {p.stem: json.loads(p.read_text("utf-8")) for p in folder.glob("*.json")}
+    return dict(sorted(found.items(), key=lambda kv: version_key(kv[0])))
+
+
+def version_key(version: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else p for p in version.replace("-", ".").split("."))
 
 
 def load(version: str, root=None) -> dict:
@@ -129,15 +148,28 @@ def since(version: str, root=None) -> list[TableChanges]:
     return compare(load(version, root), manifest(root))
 
 
+def head_commit(root) -> str:
+    """The commit checked out in ``root`` (the edition being released)."""
+    out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"no git commit to record in {root}: give one with --commit ({out.stderr.strip()})")
+    return out.stdout.strip()
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 2 or argv[0] != "write":
-        print("usage: python -m helpers.editions write VERSION", file=sys.stderr)
-        return 2
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m helpers.editions")
+    ap.add_argument("command", choices=["write"])
+    ap.add_argument("version")
+    ap.add_argument("--commit", help="the commit the edition is released from (default: HEAD)")
+    args = ap.parse_args(argv)
     root = project_root()
-    path = root / EDITIONS / f"{argv[1]}.json"
+    commit = args.commit or head_commit(root)
+    path = root / EDITIONS / f"{args.version}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(dumps(manifest(root, argv[1])), "utf-8")
-    print(f"wrote {path.relative_to(root)}")
+    path.write_text(dumps(manifest(root, args.version, commit)), "utf-8")
+    print(f"wrote {path.relative_to(root)} (commit {commit})")
     return 0
 
 

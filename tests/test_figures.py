@@ -135,35 +135,52 @@ def test_each_csv_holds_exactly_the_plotted_rows(built, name):
             assert (built / "_static" / "figures" / f"{fig}.{ext}").stat().st_size > 1000
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("name", PAGES)
-def test_reference_manager_metadata(built, name):
-    b = cite.book()
-    page = (built / f"{name}.html").read_text("utf-8")
+def reference_manager_fields(site, name) -> tuple[dict, dict, dict, str]:
+    """A built page's citation_* meta tags, its RIS fields and its CSL-JSON item, and the page."""
+    page = (site / f"{name}.html").read_text("utf-8")
     meta = {k: html.unescape(v) for k, v in re.findall(r'<meta name="(citation_[a-z_]+)" content="([^"]*)"', page)}
-    title = html.unescape(re.search(r"<h1[^>]*>(.*?)<", page, re.S).group(1)).strip()
-    released = b.released.replace("-", "/")
-    assert meta["citation_title"] == title
-    assert meta["citation_author"] == b.author and meta["citation_publisher"] == b.author
-    assert meta["citation_publication_date"] == released and meta["citation_online_date"] == released
-    assert meta["citation_pdf_url"].endswith(f"pdf/{name}.pdf")
-    assert meta.get("citation_version") == b.version
-
-    ris = (built / "_static" / "cite" / f"{name}.ris").read_text("utf-8")
+    ris = (site / "_static" / "cite" / f"{name}.ris").read_text("utf-8")
     fields = {}
     for line in ris.splitlines():
         m = re.fullmatch(r"([A-Z][A-Z0-9])  - ?(.*)", line)
         assert m, f"not a RIS line: {line!r}"
         fields.setdefault(m.group(1), m.group(2))
     assert list(fields)[0] == "TY" and list(fields)[-1] == "ER"
+    item, = json.loads((site / "_static" / "cite" / f"{name}.json").read_text("utf-8"))
+    return meta, fields, item, page
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", PAGES)
+def test_reference_manager_metadata(built, name):
+    """The checkout's CITATION.cff sets no public address: every format agrees
+    with CITATION.cff, none carries an address, and the page says so.
+    (With an address set, tests/test_site.py checks the addresses.)"""
+    b = cite.book()
+    assert not b.url, "CITATION.cff names a url: this test expects a local build"
+    meta, fields, item, page = reference_manager_fields(built, name)
+    title = html.unescape(re.search(r"<h1[^>]*>(.*?)<", page, re.S).group(1)).strip()
+    released = b.released.replace("-", "/")
+    is_book = title == b.title
+    assert meta["citation_title"] == title
+    assert meta["citation_author"] == b.author and meta["citation_publisher"] == b.author
+    assert meta["citation_publication_date"] == released and meta["citation_online_date"] == released
+    assert meta.get("citation_version") == b.version
+    assert ("citation_inbook_title" in meta) != is_book
+    assert "citation_pdf_url" not in meta and "citation_public_url" not in meta
+
     assert fields["TI"] == title and fields["AU"] == b.author and fields["ET"] == f"Version {b.version}"
     assert fields["PY"] == b.released[:4] and fields["DA"] == released
+    assert fields["TY"] == ("BOOK" if is_book else "CHAP")
+    assert fields.get("T2") == (None if is_book else b.title)     # the book, when TI is a chapter
+    assert "UR" not in fields and "L1" not in fields
 
-    item, = json.loads((built / "_static" / "cite" / f"{name}.json").read_text("utf-8"))
     assert item["title"] == title and item["author"] == [{"literal": b.author}]
-    assert item["version"] == b.version
+    assert item["edition"] == f"Version {b.version}" and "URL" not in item
     assert item["issued"]["date-parts"] == [[int(x) for x in b.released.split("-")]]
     assert f'href="_static/cite/{name}.ris"' in page and f'href="_static/cite/{name}.json"' in page
+    if 'class="xev-cite"' in page or 'class="xev-cite-figure"' in page:
+        assert html.escape(cite.ADDRESS_NOT_SET) in page or cite.ADDRESS_NOT_SET in html.unescape(page)
 
 
 def test_quotes_are_found_when_the_rows_lost_their_table_name(quarterly):

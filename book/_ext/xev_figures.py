@@ -10,7 +10,10 @@
   (Highwire Press names, read by Zotero, Mendeley and Google Scholar), and a
   RIS and a CSL-JSON file (``_static/cite/<page>.ris`` / ``.json``) linked
   from the page's head and from its citation section. Values come from
-  CITATION.cff through helpers.cite: nothing is typed here.
+  CITATION.cff through helpers.cite: nothing is typed here. The cite blocks
+  stored in the notebooks' outputs are rendered again here (cite.refresh), so
+  they carry the public address CITATION.cff names at build time.
+- Every page gets a meta description: its first key finding, as text.
 """
 from __future__ import annotations
 
@@ -44,49 +47,28 @@ def number_figures(body: str, numbers: dict) -> str:
     return _FIGNUM.sub(num, body)
 
 
-def _book():
-    from helpers import cite
-
-    return cite.book()
-
-
-def _url(path: str) -> str:
-    from helpers.charts import book_url
-
-    return book_url() + path
+_TIP = re.compile(r'<span class="xev-tip"[^>]*>.*?</span>', re.S)
+_FINDING = re.compile(r'<div class="xev-findings[^"]*">\s*<ul[^>]*>\s*<li>(.*?)</li>', re.S)
+_PARAGRAPH = re.compile(r'<p>(.*?)</p>', re.S)
+_SKIP = re.compile(r'<div class="xev-asof[^"]*">.*?</div>|<p class="[^"]*">.*?</p>', re.S)
+DESCRIPTION_MAX = 160
 
 
-def page_meta(title: str, pagename: str) -> dict:
-    """The citation fields of one page, from CITATION.cff."""
-    b = _book()
-    released = b.released.replace("-", "/")
-    return {"citation_title": title, "citation_author": b.author, "citation_publication_date": released,
-            "citation_online_date": released, "citation_publisher": b.author,
-            "citation_inbook_title": b.title if title != b.title else None,
-            "citation_book_title": b.title, "citation_version": b.version,
-            "citation_pdf_url": _url(f"pdf/{pagename}.pdf"),
-            "citation_public_url": _url(f"{pagename}.html"), "citation_language": "en"}
-
-
-def ris(title: str, pagename: str) -> str:
-    b = _book()
-    y, m, d = b.released.split("-")
-    lines = [("TY", "CHAP" if title != b.title else "BOOK"), ("TI", title), ("T2", b.title), ("AU", b.author),
-             ("PY", y), ("DA", f"{y}/{m}/{d}"), ("PB", b.author), ("ET", f"Version {b.version}"),
-             ("UR", _url(f"{pagename}.html")), ("L1", _url(f"pdf/{pagename}.pdf")), ("LA", "en"), ("ER", "")]
-    return "".join(f"{k}  - {v}".rstrip() + "\r\n" if k == "ER" else f"{k}  - {v}\r\n" for k, v in lines)
-
-
-def csl(title: str, pagename: str) -> list[dict]:
-    b = _book()
-    y, m, d = (int(x) for x in b.released.split("-"))
-    item = {"id": f"xiaomi-ev-briefing-{pagename}", "type": "chapter" if title != b.title else "book",
-            "title": title, "container-title": b.title, "author": [{"literal": b.author}],
-            "publisher": b.author, "issued": {"date-parts": [[y, m, d]]}, "version": b.version,
-            "URL": _url(f"{pagename}.html"), "language": "en"}
-    if title == b.title:
-        item.pop("container-title")
-    return [item]
+def description(body: str, limit: int = DESCRIPTION_MAX) -> str | None:
+    """A page's meta description: its first key finding (the first item of its
+    ``xev-findings`` list), else the first paragraph after its title; text only
+    (previews left out), at most ``limit`` characters, cut at a word boundary."""
+    m = _FINDING.search(body)
+    if not m:
+        after_title = body.split("</h1>", 1)[-1]
+        m = _PARAGRAPH.search(_SKIP.sub("", after_title))
+    if not m:
+        return None
+    text = html.unescape(re.sub(r"<[^>]+>", "", _TIP.sub("", m.group(1))))
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) > limit:
+        text = text[:limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:.\u2013\u2014") + "\u2026"
+    return text or None
 
 
 def _title(env, docname: str) -> str:
@@ -96,8 +78,11 @@ def _title(env, docname: str) -> str:
 def _page_context(app, pagename, templatename, context, doctree):
     if doctree is None or pagename not in app.env.found_docs:
         return
+    from helpers import cite
+
     title = _title(app.env, pagename)
     body = context.get("body", "")
+    body = cite.refresh(body)   # cite blocks with the address CITATION.cff names now
     body = inline_figures(body)
     body = number_figures(body, app.env.toc_fignumbers.get(pagename, {}).get("figure", {}))
     files = (f'<p class="xev-refman">For reference managers: '
@@ -108,7 +93,10 @@ def _page_context(app, pagename, templatename, context, doctree):
     body = body[:m.end()] + files + body[m.end():] if m else body + files
     context["body"] = body
     tags = "".join(f'<meta name="{k}" content="{html.escape(str(v), quote=True)}">\n'
-                   for k, v in page_meta(title, pagename).items() if v)
+                   for k, v in cite.page_meta(title, pagename).items() if v)
+    text = description(body)
+    if text:
+        tags += f'<meta name="description" content="{html.escape(text, quote=True)}">\n'
     for kind, ext in (("application/x-research-info-systems", "ris"),
                       ("application/vnd.citationstyles.csl+json", "json")):
         tags += f'<link rel="alternate" type="{kind}" href="_static/cite/{pagename}.{ext}">\n'
@@ -119,12 +107,14 @@ def _page_context(app, pagename, templatename, context, doctree):
 def _write_cite_files(app, exception):
     if exception or app.builder.format != "html":
         return
+    from helpers import cite
+
     out = Path(app.outdir) / "_static" / "cite"
     out.mkdir(parents=True, exist_ok=True)
     for docname in sorted(app.env.found_docs):
         title = _title(app.env, docname)
-        (out / f"{docname}.ris").write_bytes(ris(title, docname).encode("utf-8"))
-        (out / f"{docname}.json").write_text(json.dumps(csl(title, docname), indent=1, ensure_ascii=False) + "\n",
+        (out / f"{docname}.ris").write_bytes(cite.ris(title, docname).encode("utf-8"))
+        (out / f"{docname}.json").write_text(json.dumps(cite.csl(title, docname), indent=1, ensure_ascii=False) + "\n",
                                              "utf-8")
 
 

@@ -3,7 +3,7 @@ figure files, data downloads and Vega script, then run Jupyter Book (strict).
 
 A notebook's inputs are its code cells, the data tables it loads, the
 source registry, schema and seeds that every load is verified against, the
-helpers package and CITATION.cff. Their hash is kept in the notebook's
+helpers package and CITATION.cff (all but its ``url``). Their hash is kept in the notebook's
 metadata (``xev.inputs``); a notebook whose hash differs is re-executed, so a
 change in data/ or helpers/ can never leave a stale output behind. (Jupyter
 Book's own cache keys on cell code only, so it is switched off.)
@@ -76,11 +76,24 @@ def input_files(nb: dict) -> list[Path]:
     return files
 
 
+# CITATION.cff's url reaches the pages through the build (helpers.cite.refresh
+# renders the stored cite blocks again), never through a notebook's outputs:
+# setting or changing it re-executes nothing.
+_URL_LINE = re.compile(rb"^url:.*\n?", re.M)
+
+
+def _input_bytes(f: Path) -> bytes:
+    if not f.exists():
+        return b"<missing>"
+    data = f.read_bytes()
+    return _URL_LINE.sub(b"", data) if f.name == "CITATION.cff" else data
+
+
 def inputs_hash(nb: dict) -> str:
     h = hashlib.sha256(_code(nb).encode())
     for f in input_files(nb):
         h.update(str(f.relative_to(ROOT)).encode() + b"\0")
-        h.update(f.read_bytes() if f.exists() else b"<missing>")
+        h.update(_input_bytes(f))
     return h.hexdigest()
 
 
