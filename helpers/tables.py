@@ -27,6 +27,8 @@ def formula_start(text: str) -> str | None:
     """The character that would make a spreadsheet run ``text`` as a
     formula (after any leading white space or invisible format characters,
     and with full-width forms folded), or None."""
+    if text[:1].isascii() and text[:1].isalnum():
+        return None         # the common case, decided without Unicode look-ups
     for ch in text:
         if ch.isspace() or unicodedata.category(ch) == "Cf":
             if ch in "\t\r":
