@@ -29,6 +29,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import UNSAFE_CHARS, DataError
@@ -582,6 +583,13 @@ def load_descriptor(root: Path) -> dict[str, Resource]:
     if text.startswith("\ufeff"):
         raise DataError(DESCRIPTOR, "starts with a byte order mark (BOM); save without it", 1, 1,
                         code="encoding-error")
+    return dict(_read(text))
+
+
+# The same descriptor text is read again by every check run and every test
+# case; its Resources are frozen, so the reading is remembered.
+@lru_cache(maxsize=16)
+def _read(text: str) -> dict[str, Resource]:
     try:
         raw = _strict_json(text)
     except json.JSONDecodeError as e:

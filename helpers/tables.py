@@ -2,15 +2,18 @@
 schema, and records into a pandas DataFrame with its metadata in attrs."""
 from __future__ import annotations
 
+import copy
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
-from .csvread import read_raw
+from .csvread import split_raw
 from .descriptor import INT64, NUMBER_LIMIT, PATTERN_CELL_MAX, Field, Resource
 from .errors import UNSAFE_CHARS, DataError
+from .paths import read_confined
 
 _INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)", re.ASCII)
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?", re.ASCII)
@@ -271,13 +274,26 @@ class _Rows:
 
 def parse(root: Path, res: Resource) -> tuple[Parsed, list[DataError]]:
     """Read and type-check one table. Structural problems (file, header)
-    raise DataError; cell problems are returned, one per bad cell."""
+    raise DataError; cell problems are returned, one per bad cell.
+
+    The file is read (confined, regular files only) on every call; its
+    typing is remembered by content and schema, since every check run and
+    every test case types the same unchanged tables again. The records are
+    shared between calls: read them, never change them."""
     shown = shown_path(res)
-    raw = read_raw(root, f"data/{res.path}", shown)
+    data = read_confined(root, f"data/{res.path}", shown)
+    records, problems = _typed(data, res, shown)
+    # fresh errors each time: a shared exception would gather every traceback it is raised with
+    return Parsed(res, shown, records), [copy.copy(p) for p in problems]
+
+
+@lru_cache(maxsize=64)
+def _typed(data: bytes, res: Resource, shown: str) -> tuple[list[Record], tuple[DataError, ...]]:
+    raw = split_raw(data, shown)
     _check_header(raw.header, res.field_names, shown)
     rows = _Rows(res, shown)
     records = [rec for cells, line in zip(raw.rows, raw.lines) if (rec := rows.read(cells, line)) is not None]
-    return Parsed(res, shown, records), rows.problems
+    return records, tuple(rows.problems)
 
 
 def to_frame(parsed: Parsed, attrs: dict):
