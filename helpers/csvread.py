@@ -40,7 +40,11 @@ def _decode(data: bytes, shown: str) -> str:
 def read_raw(root: Path, relpath: str, shown: str) -> RawTable:
     """The table at ``root/relpath`` (a regular file inside data/), split
     into cells; any problem is a DataError naming ``shown``."""
-    data = read_confined(root, relpath, shown)
+    return split_raw(read_confined(root, relpath, shown), shown)
+
+
+def split_raw(data: bytes, shown: str) -> RawTable:
+    """The bytes of a table split into cells; any problem is a DataError naming ``shown``."""
     if not data.strip():
         raise DataError(shown, "file is empty (it needs at least a header line)", code="source-error")
     text = _decode(data, shown)

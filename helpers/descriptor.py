@@ -29,6 +29,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import UNSAFE_CHARS, DataError
@@ -205,31 +206,47 @@ except ImportError:                                               # pragma: no c
     import sre_parse as _sre_parse
 
 
+_REPEATS = (_sre.MAX_REPEAT, _sre.MIN_REPEAT, getattr(_sre, "POSSESSIVE_REPEAT", None))
+_ASSERTS = (_sre.ASSERT, _sre.ASSERT_NOT)
+_ATOMIC = getattr(_sre, "ATOMIC_GROUP", None)
+
+
 def _repeats(tree) -> tuple[int, bool]:
     """(unbounded repeats in ``tree``, whether a repetition holds another
     repetition or an alternation: the shapes that backtrack exponentially)."""
     count, nested = 0, False
     for op, av in tree:
-        if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, getattr(_sre, "POSSESSIVE_REPEAT", None)):
-            lo, hi, sub = av
-            if hi == _sre.MAXREPEAT:
-                count += 1
-            inner, inner_nested = _repeats(sub)
-            if hi > 1 and (inner or inner_nested or _has(sub, (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.BRANCH))):
-                nested = True
-            count += inner
-            nested |= inner_nested
-        elif op == _sre.SUBPATTERN:
-            c, n = _repeats(av[-1])
-            count, nested = count + c, nested or n
-        elif op == _sre.BRANCH:
-            for alt in av[1]:
-                c, n = _repeats(alt)
-                count, nested = count + c, nested or n
-        elif op in (_sre.ASSERT, _sre.ASSERT_NOT) or op == getattr(_sre, "ATOMIC_GROUP", None):
-            c, n = _repeats(av[1] if op != getattr(_sre, "ATOMIC_GROUP", None) else av)
-            count, nested = count + c, nested or n
+        c, n = _repeats_of(op, av)
+        count, nested = count + c, nested or n
     return count, nested
+
+
+def _repeats_of(op, av) -> tuple[int, bool]:
+    """``_repeats`` of one node of a parsed pattern."""
+    if op in _REPEATS:
+        return _repeats_of_repeat(av)
+    if op == _sre.SUBPATTERN:
+        return _repeats(av[-1])
+    if op == _sre.BRANCH:
+        return _repeats_of_all(av[1])
+    if op in _ASSERTS:
+        return _repeats(av[1])
+    if op == _ATOMIC:
+        return _repeats(av)
+    return 0, False
+
+
+def _repeats_of_all(trees) -> tuple[int, bool]:
+    found = [_repeats(t) for t in trees]
+    return sum(c for c, _ in found), any(n for _, n in found)
+
+
+def _repeats_of_repeat(av) -> tuple[int, bool]:
+    lo, hi, sub = av
+    inner, inner_nested = _repeats(sub)
+    # repeating (more than once) something that itself repeats or branches backtracks exponentially
+    nested = hi > 1 and bool(inner or inner_nested or _has(sub, (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.BRANCH)))
+    return inner + (hi == _sre.MAXREPEAT), nested or inner_nested
 
 
 def _has(tree, ops) -> bool:
@@ -304,16 +321,21 @@ def _bound(v, type_: str, code: str, where: str):
     return _text(v, code, where)
 
 
-def _field(raw, where: str) -> Field:
+_FIELD_KEYWORDS_NOT_IMPLEMENTED = {"rdfType", "bareNumber", "groupChar", "decimalChar", "trueValues",
+                                   "falseValues", "missingValues"}
+
+
+def _field_name(raw, where: str) -> str:
     if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
         _fail("field-error", f"{where}: every field needs a name (a string)")
     name = raw["name"]
     if not _NAME.fullmatch(name):
         _fail("field-error", f"{where}: field name {name[:40]!r} must be lower-case letters, digits and '_', "
               "starting with a letter (at most 64 characters)")
-    where = f"{where}: field '{name}'"
-    _keys(raw, FIELD_KEYS, "field-error", where,
-          {"rdfType", "bareNumber", "groupChar", "decimalChar", "trueValues", "falseValues", "missingValues"})
+    return name
+
+
+def _field_type(raw: dict, where: str) -> str:
     type_ = raw.get("type", "string")
     if not isinstance(type_, str) or type_ not in TYPES:
         shown = type_ if isinstance(type_, str) else _jtype(type_)
@@ -321,29 +343,39 @@ def _field(raw, where: str) -> Field:
     if raw.get("format", "default") != "default":
         _fail("field-error", f"{where}: format {str(raw['format'])[:40]!r} is not implemented "
               "(only the default format)")
+    return type_
+
+
+def _field_texts(raw: dict, where: str) -> None:
     for key in ("title", "description", "unit"):
         if key in raw:
             _text(raw[key], "field-error", f"{where}: {key}")
     if "example" in raw and not isinstance(raw["example"], (str, int, float)):
         _fail("field-error", f"{where}: example must be a string or a number")
-    checked = _bool(raw.get("checked", False), "field-error", f"{where}: checked")
-    c = raw.get("constraints", {})
-    _keys(c, CONSTRAINTS[type_], "field-error", f"{where}: constraints", ALL_CONSTRAINTS)
-    required = _bool(c.get("required", False), "field-error", f"{where}: constraints.required")
-    unique = _bool(c.get("unique", False), "field-error", f"{where}: constraints.unique")
-    enum = None
-    if "enum" in c:
-        if not isinstance(c["enum"], list) or not c["enum"] or len(c["enum"]) > 1000:
-            _fail("field-error", f"{where}: constraints.enum must be a non-empty list (at most 1000 values)")
-        enum = tuple(_bound(v, type_, "field-error", f"{where}: constraints.enum") for v in c["enum"])
-        if len(set(enum)) != len(enum):
-            _fail("field-error", f"{where}: constraints.enum lists a value twice")
-    pattern = None
-    if "pattern" in c:
-        pattern = _text(c["pattern"], "field-error", f"{where}: constraints.pattern", 200)
-        why = pattern_problem(pattern)
-        if why:
-            _fail("field-error", f"{where}: constraints.pattern {why}")
+
+
+def _enum(c: dict, type_: str, where: str) -> tuple | None:
+    if "enum" not in c:
+        return None
+    if not isinstance(c["enum"], list) or not c["enum"] or len(c["enum"]) > 1000:
+        _fail("field-error", f"{where}: constraints.enum must be a non-empty list (at most 1000 values)")
+    enum = tuple(_bound(v, type_, "field-error", f"{where}: constraints.enum") for v in c["enum"])
+    if len(set(enum)) != len(enum):
+        _fail("field-error", f"{where}: constraints.enum lists a value twice")
+    return enum
+
+
+def _pattern(c: dict, where: str) -> str | None:
+    if "pattern" not in c:
+        return None
+    pattern = _text(c["pattern"], "field-error", f"{where}: constraints.pattern", 200)
+    why = pattern_problem(pattern)
+    if why:
+        _fail("field-error", f"{where}: constraints.pattern {why}")
+    return pattern
+
+
+def _lengths(c: dict, where: str) -> dict:
     lengths = {}
     for key in ("minLength", "maxLength"):
         if key in c:
@@ -351,12 +383,38 @@ def _field(raw, where: str) -> Field:
             if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 10**6:
                 _fail("field-error", f"{where}: constraints.{key} must be a whole number from 0 to 1000000")
             lengths[key] = v
-    bounds = {k: _bound(c[k], type_, "field-error", f"{where}: constraints.{k}")
-              for k in ("minimum", "maximum") if k in c}
-    if len(bounds) == 2 and bounds["minimum"] > bounds["maximum"]:
+    return lengths
+
+
+def _bounds(c: dict, type_: str, where: str) -> dict:
+    return {k: _bound(c[k], type_, "field-error", f"{where}: constraints.{k}")
+            for k in ("minimum", "maximum") if k in c}
+
+
+def _ordered(low: dict, high: dict, where: str) -> None:
+    """Each (minimum, maximum) pair the field has is in order."""
+    if len(low) == 2 and low["minimum"] > low["maximum"]:
         _fail("field-error", f"{where}: constraints.minimum is above constraints.maximum")
-    if len(lengths) == 2 and lengths["minLength"] > lengths["maxLength"]:
+    if len(high) == 2 and high["minLength"] > high["maxLength"]:
         _fail("field-error", f"{where}: constraints.minLength is above constraints.maxLength")
+
+
+def _field(raw, where: str) -> Field:
+    name = _field_name(raw, where)
+    where = f"{where}: field '{name}'"
+    _keys(raw, FIELD_KEYS, "field-error", where, _FIELD_KEYWORDS_NOT_IMPLEMENTED)
+    type_ = _field_type(raw, where)
+    _field_texts(raw, where)
+    checked = _bool(raw.get("checked", False), "field-error", f"{where}: checked")
+    c = raw.get("constraints", {})
+    _keys(c, CONSTRAINTS[type_], "field-error", f"{where}: constraints", ALL_CONSTRAINTS)
+    required = _bool(c.get("required", False), "field-error", f"{where}: constraints.required")
+    unique = _bool(c.get("unique", False), "field-error", f"{where}: constraints.unique")
+    enum = _enum(c, type_, where)
+    pattern = _pattern(c, where)
+    lengths = _lengths(c, where)
+    bounds = _bounds(c, type_, where)
+    _ordered(bounds, lengths, where)
     return Field(name=name, type=type_, title=raw.get("title", name),
                  description=raw.get("description", ""), unit=raw.get("unit"),
                  checked=checked, required=required, unique=unique, enum=enum, pattern=pattern,
@@ -364,17 +422,24 @@ def _field(raw, where: str) -> Field:
                  min_length=lengths.get("minLength"), max_length=lengths.get("maxLength"))
 
 
-def _resource(r, i: int) -> tuple[Resource, list]:
+_RESOURCE_KEYWORDS_NOT_IMPLEMENTED = {"dialect", "data", "hash", "bytes", "compression", "scheme", "innerpath",
+                                      "extrapaths", "layout", "control", "checklist", "pipeline"}
+
+
+def _resource_name(r, i: int) -> str:
+    """The resource's name, checked; messages then say ``resource 'name'``."""
     where = f"resource {i}"
     if not isinstance(r, dict) or not isinstance(r.get("name"), str) or not isinstance(r.get("path"), str):
         _fail("resource-error", f"{where}: needs a name and a path (strings)")
     if not _RESOURCE_NAME.fullmatch(r["name"]):
         _fail("resource-error", f"{where}: name {r['name'][:40]!r} must be lower-case letters, digits, "
               "'_' and '-', starting with a letter")
-    where = f"resource '{r['name']}'"
-    _keys(r, RESOURCE_KEYS, "resource-error", where,
-          {"dialect", "data", "hash", "bytes", "compression", "scheme", "innerpath", "extrapaths",
-           "layout", "control", "checklist", "pipeline"})
+    return r["name"]
+
+
+def _resource_metadata(r: dict, where: str) -> None:
+    """Its path (a file directly in data/), the fixed format properties, its texts and lists."""
+    _keys(r, RESOURCE_KEYS, "resource-error", where, _RESOURCE_KEYWORDS_NOT_IMPLEMENTED)
     why = unsafe_relpath(f"data/{r['path']}", ("data",))
     if why or not _RESOURCE_PATH.fullmatch(r["path"]):
         _fail("resource-error", f"{where}: path {r['path'][:60]!r} must be the name of a .csv file "
@@ -388,6 +453,10 @@ def _resource(r, i: int) -> tuple[Resource, list]:
     for key in ("licenses", "sources"):
         if key in r:
             _metadata_list(r[key], "resource-error", f"{where}: {key}")
+
+
+def _schema(r: dict, where: str) -> dict:
+    """The resource's schema, its shape checked (not yet its fields)."""
     schema = r.get("schema")
     if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list) or not schema["fields"]:
         _fail("schema-error", f"{where}: needs a schema with a non-empty list of fields")
@@ -398,34 +467,58 @@ def _resource(r, i: int) -> tuple[Resource, list]:
               "missing value implemented)")
     if len(schema["fields"]) > 200:
         _fail("schema-error", f"{where}: more than 200 fields")
+    return schema
+
+
+def _fields(schema: dict, where: str) -> tuple[Field, ...]:
     fields = tuple(_field(f, where) for f in schema["fields"])
     names = [f.name for f in fields]
     if len(set(names)) != len(names):
         _fail("schema-error", f"{where}: duplicate field names")
-    pk = _names(schema["primaryKey"], "schema-error", f"{where}: primaryKey") if "primaryKey" in schema else ()
-    fks = []
+    return fields
+
+
+def _foreign_key(fk, at: str, own: str) -> tuple[tuple[str, ...], str, tuple[str, ...]]:
+    """(fields, resource, referenced fields) of one foreign key; ``own`` stands for \"\" (this resource)."""
+    _keys(fk, {"fields", "reference"}, "schema-error", at)
+    if "fields" not in fk or "reference" not in fk:
+        _fail("schema-error", f"{at}: needs both 'fields' and 'reference'")
+    src = _names(fk["fields"], "schema-error", f"{at}.fields")
+    ref = fk["reference"]
+    _keys(ref, {"resource", "fields"}, "schema-error", f"{at}.reference")
+    if not isinstance(ref.get("resource"), str) or "fields" not in ref:
+        _fail("schema-error", f"{at}.reference: needs 'resource' (a name, \"\" for this one) and 'fields'")
+    dst = _names(ref["fields"], "schema-error", f"{at}.reference.fields")
+    if len(src) != len(dst):
+        _fail("schema-error", f"{at}: fields and reference.fields differ in number")
+    return src, ref["resource"] or own, dst
+
+
+def _foreign_keys(schema: dict, where: str, own: str) -> list:
     raw_fks = schema.get("foreignKeys", [])
     if not isinstance(raw_fks, list):
         _fail("schema-error", f"{where}: foreignKeys must be a list of objects, not {_jtype(raw_fks)}")
-    for j, fk in enumerate(raw_fks, 1):
-        at = f"{where}: foreignKeys[{j}]"
-        _keys(fk, {"fields", "reference"}, "schema-error", at)
-        if "fields" not in fk or "reference" not in fk:
-            _fail("schema-error", f"{at}: needs both 'fields' and 'reference'")
-        src = _names(fk["fields"], "schema-error", f"{at}.fields")
-        ref = fk["reference"]
-        _keys(ref, {"resource", "fields"}, "schema-error", f"{at}.reference")
-        if not isinstance(ref.get("resource"), str) or "fields" not in ref:
-            _fail("schema-error", f"{at}.reference: needs 'resource' (a name, \"\" for this one) and 'fields'")
-        dst = _names(ref["fields"], "schema-error", f"{at}.reference.fields")
-        if len(src) != len(dst):
-            _fail("schema-error", f"{at}: fields and reference.fields differ in number")
-        fks.append((src, ref["resource"] or r["name"], dst))
+    return [_foreign_key(fk, f"{where}: foreignKeys[{j}]", own) for j, fk in enumerate(raw_fks, 1)]
+
+
+def _key_fields_exist(pk: tuple, fks: list, names: list[str], where: str) -> None:
     for name in list(pk) + [n for fk in fks for n in fk[0]]:
         if name not in names:
             _fail("schema-error", f"{where}: key field {name[:40]!r} is not among its fields")
+
+
+def _resource(r, i: int) -> tuple[Resource, list]:
+    name = _resource_name(r, i)
+    where = f"resource '{name}'"
+    _resource_metadata(r, where)
+    schema = _schema(r, where)
+    fields = _fields(schema, where)
+    names = [f.name for f in fields]
+    pk = _names(schema["primaryKey"], "schema-error", f"{where}: primaryKey") if "primaryKey" in schema else ()
+    fks = _foreign_keys(schema, where, name)
+    _key_fields_exist(pk, fks, names, where)
     xev = _xev(r.get("xev", {}), names, where)
-    return Resource(name=r["name"], path=r["path"], title=r.get("title", r["name"]),
+    return Resource(name=name, path=r["path"], title=r.get("title", name),
                     description=r.get("description", ""), fields=fields, primary_key=pk,
                     foreign_keys=tuple(fks), **xev), fks
 
@@ -490,6 +583,13 @@ def load_descriptor(root: Path) -> dict[str, Resource]:
     if text.startswith("\ufeff"):
         raise DataError(DESCRIPTOR, "starts with a byte order mark (BOM); save without it", 1, 1,
                         code="encoding-error")
+    return dict(_read(text))
+
+
+# The same descriptor text is read again by every check run and every test
+# case; its Resources are frozen, so the reading is remembered.
+@lru_cache(maxsize=16)
+def _read(text: str) -> dict[str, Resource]:
     try:
         raw = _strict_json(text)
     except json.JSONDecodeError as e:
@@ -506,7 +606,7 @@ def load_descriptor(root: Path) -> dict[str, Resource]:
         raise DataError(DESCRIPTOR, "nested too deeply", code="package-error") from None
 
 
-def _package(raw) -> dict[str, Resource]:
+def _package_metadata(raw) -> None:
     _keys(raw, PACKAGE_KEYS, "package-error", "the package")
     if not isinstance(raw.get("resources"), list) or not raw["resources"]:
         _fail("package-error", "needs a non-empty 'resources' list")
@@ -516,6 +616,10 @@ def _package(raw) -> dict[str, Resource]:
     for key in ("licenses", "contributors", "sources", "keywords"):
         if key in raw:
             _metadata_list(raw[key], "package-error", key)
+
+
+def _resources(raw: dict) -> dict[str, Resource]:
+    """The resources by name; no name and no path twice."""
     out: dict[str, Resource] = {}
     paths: dict[str, str] = {}
     for i, r in enumerate(raw["resources"], 1):
@@ -527,6 +631,11 @@ def _package(raw) -> dict[str, Resource]:
                   f"'{paths[res.path]}'")
         out[res.name] = res
         paths[res.path] = res.name
+    return out
+
+
+def _references_resolve(out: dict[str, Resource]) -> None:
+    """Every foreign key names a resource of the package, and fields it has."""
     for res in out.values():
         for _fields, ref, dst in res.foreign_keys:
             if ref not in out:
@@ -535,4 +644,10 @@ def _package(raw) -> dict[str, Resource]:
             if missing:
                 _fail("schema-error", f"resource '{res.name}': foreign key to field(s) {', '.join(missing)} "
                       f"that resource '{ref}' does not have")
+
+
+def _package(raw) -> dict[str, Resource]:
+    _package_metadata(raw)
+    out = _resources(raw)
+    _references_resolve(out)
     return out

@@ -15,7 +15,7 @@ import threading
 import time
 from pathlib import Path
 
-from .checks import Context, check_claims, check_fact_rows, check_foreign_keys, check_sources
+from .checks import SOURCE_REGISTRY, Context, table_problems
 from .errors import DataError
 from .paths import DESCRIPTOR, project_root
 
@@ -103,8 +103,9 @@ def load_table(name: str, root=None):
     description) and ``sources`` (the rows of sources.csv the table cites).
     Raises DataError naming file, line and column for any problem.
     """
-    TABLES_READ.update((name, "sources"))
+    TABLES_READ.add(name)
     ctx, frames = _context(root)
+    TABLES_READ.add(ctx.registry)       # every table's attrs cite rows of the source registry
     if frames is not None and name in frames:
         return _copy(frames[name])
     frame = _load(ctx, name)
@@ -115,35 +116,51 @@ def load_table(name: str, root=None):
     return frame
 
 
-def _load(ctx: Context, name: str):
-    from .tables import to_frame
-
+def _resource(ctx: Context, name):
     if not isinstance(name, str) or name not in ctx.resources:
         raise DataError(DESCRIPTOR, f"no table named {str(name)[:60]!r}; the tables are: "
                         + ", ".join(ctx.resources))
-    res = ctx.resources[name]
-    parsed, problems = ctx.parsed(name)
-    _raise_first(problems)
-    refs = {ref for _, ref, _ in res.foreign_keys} | ({"sources"} if res.is_fact_table else set())
-    for ref in sorted(refs):
-        if ref != name:
-            _raise_first(ctx.parsed(ref)[1])
-    problems = check_foreign_keys(ctx, name)
-    if res.is_fact_table:
-        problems += check_fact_rows(ctx, name)
-        if res.role == "fact-check":
-            problems += check_claims(ctx)
-    elif name == "sources":
-        problems += check_sources(ctx)
-    _raise_first(problems)
+    return ctx.resources[name]
 
+
+def _read_first(ctx: Context, res) -> list[str]:
+    """The tables whose reading must succeed before ``res`` is checked: those
+    its foreign keys refer to, and the source registry for a fact table."""
+    refs = {ref for _, ref, _ in res.foreign_keys} | ({ctx.registry} if res.is_fact_table else set())
+    return sorted(refs - {res.name})
+
+
+def _checked(ctx: Context, res):
+    """The table as read, once it, the tables it needs and every check of
+    the registry (``checks.CHECKS``) that applies to it find no problem."""
+    parsed, problems = ctx.parsed(res.name)
+    _raise_first(problems)
+    for ref in _read_first(ctx, res):
+        _raise_first(ctx.parsed(ref)[1])
+    _raise_first(table_problems(ctx, res.name))
+    return parsed
+
+
+def _cited(ctx: Context, res, parsed) -> list[str]:
+    """The registry's source ids the table's rows cite, in order of first use."""
+    if "source_id" not in res.field_names or res.role == SOURCE_REGISTRY:
+        return []
     cited = []
-    if "source_id" in res.field_names and name != "sources":
-        for r in parsed.records:
-            if r.values["source_id"] not in cited and r.values["source_id"] in ctx.sources:
-                cited.append(r.values["source_id"])
-    keep = ("source_id", "kind", "title", "publisher", "published", "url", "confidence")
-    attrs = {
+    for r in parsed.records:
+        if r.values["source_id"] not in cited and r.values["source_id"] in ctx.sources:
+            cited.append(r.values["source_id"])
+    return cited
+
+
+_SOURCE_ATTRS = ("source_id", "kind", "title", "publisher", "published", "url", "confidence")
+
+
+def _attrs(ctx: Context, res, parsed) -> dict:
+    def source(sid: str) -> dict:
+        row = ctx.sources[sid]
+        return {k: (str(row[k]) if row.get(k) is not None else None) for k in _SOURCE_ATTRS}
+
+    return {
         "name": res.name,
         "title": res.title,
         "description": res.description,
@@ -152,12 +169,18 @@ def _load(ctx: Context, name: str):
         "units": {f.name: f.unit for f in res.fields if f.unit}
         | ({"value": "see column 'unit'"} if "unit" in res.field_names else {}),
         "columns": {f.name: f.description for f in res.fields},
-        "sources": [{k: (str(ctx.sources[s][k]) if ctx.sources[s].get(k) is not None else None)
-                     for k in keep} for s in cited],
+        "sources": [source(s) for s in _cited(ctx, res, parsed)],
     }
-    return to_frame(parsed, attrs)
+
+
+def _load(ctx: Context, name: str):
+    from .tables import to_frame
+
+    res = _resource(ctx, name)
+    parsed = _checked(ctx, res)
+    return to_frame(parsed, _attrs(ctx, res, parsed))
 
 
 def sources(root=None):
     """The source registry (data/sources.csv) as a DataFrame."""
-    return load_table("sources", root)
+    return load_table(_context(root)[0].registry, root)

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 _TRANSLATE = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
@@ -25,19 +26,27 @@ ROW_REF = re.compile(r"\{([a-z_]+):([a-z0-9][a-z0-9.-]*)(?::([a-z_]+))?\}")
 ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)\s*")
 
 
+# Pure functions of their text, asked again for the same quotes and seed files
+# by every check run (verify, each load_table, each test case): remembered.
+@lru_cache(maxsize=8192)
 def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
     return _SPACE.sub(" ", text).strip().casefold()
 
 
+@lru_cache(maxsize=8192)
+def _fragments(quote: str) -> tuple[str, ...]:
+    return tuple(f for f in (normalise(p) for p in ELLIPSIS.split(normalise(quote))) if f)
+
+
 def fragments(quote: str) -> list[str]:
     """The non-empty pieces of a quote between elisions, normalised."""
-    return [f for f in (normalise(p) for p in ELLIPSIS.split(normalise(quote))) if f]
+    return list(_fragments(quote))
 
 
 def quote_in_text(quote: str, normalised_text: str) -> bool:
     """True if every fragment of ``quote`` occurs in the text, in order."""
-    parts = fragments(quote)
+    parts = _fragments(quote)
     if not parts:
         return False
     at = 0
@@ -96,6 +105,11 @@ def _readings(token: str) -> set[float]:
 
 def numbers_in(text: str) -> set[float]:
     """Every number the (normalised) text states, raw and with its scale word."""
+    return set(_numbers_in(text))
+
+
+@lru_cache(maxsize=8192)     # a quote is asked once per checked value, by every check run
+def _numbers_in(text: str) -> frozenset[float]:
     out: set[float] = set()
     for m in _NUMBER.finditer(text):
         scale = _SCALE_WORDS.get(m.group(2) or m.group(3) or "", 1.0)
@@ -106,7 +120,7 @@ def numbers_in(text: str) -> set[float]:
         word = m.group(1)
         if word in _WORDS:
             out.add(float(_WORDS[word]))
-    return out
+    return frozenset(out)
 
 
 def fractions_in(text: str) -> set[float]:
@@ -140,7 +154,7 @@ def value_in_quote(value: float, unit: str | None, quote: str) -> bool:
     """True if the quote states ``value`` (in ``unit``), ignoring its sign."""
     text = normalise(quote)
     wanted = {w for w in (abs(float(value)), abs(float(value)) * unit_scale(unit)) if math.isfinite(w)}
-    for n in numbers_in(text):
+    for n in _numbers_in(text):
         if not math.isfinite(n):          # a digit string too long for a float states nothing
             continue
         if any(math.isclose(n, w, rel_tol=1e-9, abs_tol=1e-12) for w in wanted):

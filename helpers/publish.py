@@ -50,37 +50,58 @@ def publish_tables(dest: Path, root=None) -> list[Path]:
     problems = verify(root)
     if problems:
         raise PublishError(problems)
-    resources = load_descriptor(root)
-    wanted = {f"data/{res.path}": res.path for res in resources.values()}
-    wanted[DESCRIPTOR] = Path(DESCRIPTOR).name
-    # read everything first, so that a file that changed into something
-    # unreadable since verify() stops the publication before dest is touched
-    contents = {name: read_confined(root, relpath, within=("data",)) for relpath, name in wanted.items()}
+    contents = _contents(root)
+    dest = _destination(Path(dest))
+    _remove_others(dest, contents)
+    # the descriptor last: a reader who finds it finds every table it lists
+    return [_write(dest, name, data)
+            for name, data in sorted(contents.items(), key=lambda kv: kv[0] == "datapackage.json")]
 
-    dest = Path(dest)
+
+def _contents(root: Path) -> dict[str, bytes]:
+    """File name -> bytes of every listed table and of the descriptor. All
+    are read first, so that a file that changed into something unreadable
+    since verify() stops the publication before dest is touched."""
+    wanted = {f"data/{res.path}": res.path for res in load_descriptor(root).values()}
+    wanted[DESCRIPTOR] = Path(DESCRIPTOR).name
+    return {name: read_confined(root, relpath, within=("data",)) for relpath, name in wanted.items()}
+
+
+def _destination(dest: Path) -> Path:
     if dest.is_symlink() or (dest.exists() and not dest.is_dir()):
         raise DataError(str(dest), "the destination is not a folder (or is a symbolic link); refused",
                         code="scheme-error")
     dest.mkdir(parents=True, exist_ok=True)
+    return dest
+
+
+def _remove_others(dest: Path, contents: dict[str, bytes]) -> None:
+    """Anything in dest that is not to be published: a table no longer
+    listed, a stray file, a link (removed, never followed)."""
     for entry in dest.iterdir():
         if entry.name not in contents:
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry)
-            else:
-                entry.unlink()
-    written = []
-    for name, data in sorted(contents.items(), key=lambda kv: kv[0] == "datapackage.json"):
-        target = dest / name
-        written.append(target)
-        if not target.is_symlink() and target.is_file() and target.read_bytes() == data:
-            continue                  # unchanged: keep its timestamp
-        tmp = dest / f".{name}.tmp"
-        if tmp.is_symlink() or tmp.exists():
-            tmp.unlink()
-        if target.is_dir() and not target.is_symlink():
-            shutil.rmtree(target)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, target)       # replaces a link or file of that name, never writes through it
-    return written
+            _remove(entry)
+
+
+def _remove(entry: Path) -> None:
+    if entry.is_dir() and not entry.is_symlink():
+        shutil.rmtree(entry)
+    else:
+        entry.unlink()
+
+
+def _write(dest: Path, name: str, data: bytes) -> Path:
+    """Write ``dest/name`` through a temporary file renamed into place."""
+    target = dest / name
+    if not target.is_symlink() and target.is_file() and target.read_bytes() == data:
+        return target                 # unchanged: keep its timestamp
+    tmp = dest / f".{name}.tmp"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    if target.is_dir() and not target.is_symlink():
+        shutil.rmtree(target)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    os.replace(tmp, target)           # replaces a link or file of that name, never writes through it
+    return target
