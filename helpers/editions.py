@@ -121,26 +121,33 @@ def compare(old: dict, new: dict) -> list[TableChanges]:
     out = []
     names = list(new["tables"]) + [t for t in old["tables"] if t not in new["tables"]]
     for name in names:
-        before, after = old["tables"].get(name), new["tables"].get(name)
-        c = TableChanges(name, new_table=before is None, dropped_table=after is None)
-        before, after = before or {}, after or {}
-        c.added = [k for k in after if k not in before]
-        c.removed = [k for k in before if k not in after]
-        old_cols = set().union(*before.values()) if before else set()
-        new_cols = set().union(*after.values()) if after else set()
-        if before and after:
-            c.columns_added = sorted(new_cols - old_cols)
-            c.columns_removed = sorted(old_cols - new_cols)
-        for k in after:
-            if k in before:
-                fields = [f for f in after[k] if f in before[k] and after[k][f] != before[k][f]]
-                if fields:
-                    c.changed.append(k)
-                    c.changed_fields[k] = fields
-                else:
-                    c.unchanged += 1
-        out.append(c)
+        out.append(_compare_table(name, old["tables"].get(name), new["tables"].get(name)))
     return out
+
+
+def _compare_table(name: str, before: dict | None, after: dict | None) -> TableChanges:
+    """One table's changes: rows added, removed and changed (by cell), columns added and removed."""
+    c = TableChanges(name, new_table=before is None, dropped_table=after is None)
+    before, after = before or {}, after or {}
+    c.added = [k for k in after if k not in before]
+    c.removed = [k for k in before if k not in after]
+    if before and after:
+        old_cols, new_cols = set().union(*before.values()), set().union(*after.values())
+        c.columns_added = sorted(new_cols - old_cols)
+        c.columns_removed = sorted(old_cols - new_cols)
+    for k in (k for k in after if k in before):
+        fields = _changed_cells(before[k], after[k])
+        if fields:
+            c.changed.append(k)
+            c.changed_fields[k] = fields
+        else:
+            c.unchanged += 1
+    return c
+
+
+def _changed_cells(before: dict, after: dict) -> list[str]:
+    """The columns of a row whose cell says something else now (columns it gained are not changes)."""
+    return [f for f in after if f in before and after[f] != before[f]]
 
 
 def since(version: str, root=None) -> list[TableChanges]:

@@ -266,22 +266,31 @@ def standing_text(table: str, key: str) -> str:
 def value_text(cells: dict[str, str], table: str | None = None) -> str:
     """A row's main number as the prose says it ("over 410,000 vehicles"), from its
     cells as stored."""
-    from .narrative import quantity
-
-    main = resources()[table].main_field if table else None
-    field = "value" if cells.get("value") else main if main and cells.get(main) else None
+    field = _main_field(cells, table)
     if field is None:
         return "(no number: see the entry)"
     unit = cells.get("unit", "") if field == "value" else resources()[table].field(field).unit or ""
-    qualifier = cells.get("qualifier") or "exact"
     try:
-        text = quantity(float(cells[field]), unit, qualifier)
-        if field == "value" and cells.get("value_high"):
-            text += " to " + quantity(float(cells["value_high"]), unit)
+        text = _quantity_text(cells, field, unit)
     except ValueError:
         return " ".join(b for b in (cells.get("qualifier"), cells[field], unit) if b and b != "exact")
     shown = unit and (unit in text or unit.startswith(("%", "CNY", "USD", "HKD", "EUR", "million ")))
     return text if shown or not unit else f"{text} {unit}"
+
+
+def _main_field(cells: dict[str, str], table: str | None) -> str | None:
+    """The field holding a row's main number: ``value``, else its table's mainField."""
+    main = resources()[table].main_field if table else None
+    return "value" if cells.get("value") else main if main and cells.get(main) else None
+
+
+def _quantity_text(cells: dict[str, str], field: str, unit: str) -> str:
+    from .narrative import quantity
+
+    text = quantity(float(cells[field]), unit, cells.get("qualifier") or "exact")
+    if field == "value" and cells.get("value_high"):
+        text += " to " + quantity(float(cells["value_high"]), unit)
+    return text
 
 
 def derived_entry_html(name: str, text: str, rows: list[tuple[str, str]], how: str) -> str:

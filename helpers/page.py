@@ -62,6 +62,16 @@ def _glue(name: str, value, display: bool = False) -> None:
     glue(name, value, display=display)
 
 
+def _check_number(name: str, text, rows) -> None:
+    """A glued number is text with a digit, not a missing value, and names its rows."""
+    if not isinstance(text, str) or not _DIGIT.search(text):
+        raise ValueError(f"{name}: glue numbers with page.glue and words with page.text ({text!r})")
+    if "nan" in text.lower():
+        raise ValueError(f"{name}: refusing to glue a missing value ({text!r})")
+    if not rows:
+        raise ValueError(f"{name}: a number needs the row(s) it comes from")
+
+
 def _row_ref(row: pd.Series) -> tuple[str, str]:
     ref = getattr(row, "attrs", {}).get("xev_row")
     if not ref:
@@ -132,12 +142,7 @@ class Page:
         derived, and the link goes to an entry at the end of this page that
         lists the rows and ``how``."""
         self._name(name)
-        if not isinstance(text, str) or not _DIGIT.search(text):
-            raise ValueError(f"{name}: glue numbers with page.glue and words with page.text ({text!r})")
-        if "nan" in text.lower():
-            raise ValueError(f"{name}: refusing to glue a missing value ({text!r})")
-        if not rows:
-            raise ValueError(f"{name}: a number needs the row(s) it comes from")
+        _check_number(name, text, rows)
         refs = [_row_ref(r) for r in rows]
         for ref in refs:
             self.used[ref] = None

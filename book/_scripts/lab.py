@@ -289,35 +289,11 @@ class Renderer:
             body = body[1:]
         content = list(self._lines(body))
         if name == "glue:figure":
-            label = options.get("name", arg)
-            number = self.book.figures.get(label) if self.book else None
-            bundle = self.values.get(arg)
-            yield ""
-            if bundle is not None and not bundle["displayed"] and \
-                    any(m.startswith("image/") for m in bundle["data"]):
-                yield _rich(bundle, block=True)   # an image no cell shows: show it here
-                yield ""
-            caption = " ".join(c for c in content if c.strip())
-            yield f"*Figure {number or ''}.* {caption}".replace(" .*", ".*").rstrip()
-            yield ""
-        elif name == "glue" or name == "glue:any" or name == "glue:md":
-            bundle = self.values.get(arg.split("::")[-1].strip())
-            yield ""
-            if bundle is None:
-                yield f"*[{html.escape(arg)}: not computed yet; run the notebook]*"
-            elif name == "glue:md":
-                yield _text(bundle["data"].get("text/markdown", _plain(bundle))).strip().replace("$", "&#36;")
-            else:
-                yield _rich(bundle, block=True, folder=self.folder)
-            yield ""
+            yield from self._figure(arg, options, content)
+        elif name in ("glue", "glue:any", "glue:md"):
+            yield from self._glued(name, arg)
         elif name in _ADMONITIONS:
-            title = arg if name == "admonition" else name.capitalize() + (f": {arg}" if arg else "")
-            yield ""
-            yield f"> **{self.inline(title)}**"
-            yield ">"
-            for c in content:
-                yield f"> {c}" if c else ">"
-            yield ""
+            yield from self._admonition(name, arg, content)
         elif name in ("code-cell", "code-block", "code", "sourcecode"):
             yield f"```{arg}"
             yield from body
@@ -326,6 +302,39 @@ class Renderer:
             yield ""
             yield from content
             yield ""
+
+    def _figure(self, arg: str, options: dict, content: list[str]):
+        label = options.get("name", arg)
+        number = self.book.figures.get(label) if self.book else None
+        bundle = self.values.get(arg)
+        yield ""
+        if bundle is not None and not bundle["displayed"] and \
+                any(m.startswith("image/") for m in bundle["data"]):
+            yield _rich(bundle, block=True)   # an image no cell shows: show it here
+            yield ""
+        caption = " ".join(c for c in content if c.strip())
+        yield f"*Figure {number or ''}.* {caption}".replace(" .*", ".*").rstrip()
+        yield ""
+
+    def _glued(self, name: str, arg: str):
+        bundle = self.values.get(arg.split("::")[-1].strip())
+        yield ""
+        if bundle is None:
+            yield f"*[{html.escape(arg)}: not computed yet; run the notebook]*"
+        elif name == "glue:md":
+            yield _text(bundle["data"].get("text/markdown", _plain(bundle))).strip().replace("$", "&#36;")
+        else:
+            yield _rich(bundle, block=True, folder=self.folder)
+        yield ""
+
+    def _admonition(self, name: str, arg: str, content: list[str]):
+        title = arg if name == "admonition" else name.capitalize() + (f": {arg}" if arg else "")
+        yield ""
+        yield f"> **{self.inline(title)}**"
+        yield ">"
+        for c in content:
+            yield f"> {c}" if c else ">"
+        yield ""
 
 
 def _split_ref(body: str) -> tuple[str, str]:
