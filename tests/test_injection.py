@@ -23,13 +23,17 @@ PAYLOAD = (f'<img src=x onerror="window.{MARK}=true"><script>window.{MARK}=true<
            f'<!--<script> </script> {MARK}-text')
 # (no digits: a typed number in a claim's evidence text is refused before any page is built)
 # cells that name files, rows or sources, or that the checker matches against the sources
-NOT_FREE_TEXT = {"quote", "quote_origin", "derivation", "source_id", "path", "evidence_ids", "answer_ref"}
+NOT_FREE_TEXT = {"quote", "quote_origin", "derivation", "source_id", "path", "evidence_ids", "subject_ids",
+                 "answer_ref"}
 
 
 def _free_text_fields(resource):
+    # the fields that say which quantity a row reports (xev.sameQuantity) are identifiers too:
+    # a payload in them changes which rows the fact-check may compare, not just what is shown
+    identifiers = set(resource.get("xev", {}).get("sameQuantity", []))
     for f in resource["schema"]["fields"]:
         c = f.get("constraints", {})
-        if (f["type"] == "string" and f["name"] not in NOT_FREE_TEXT and not f.get("checked")
+        if (f["type"] == "string" and f["name"] not in NOT_FREE_TEXT | identifiers and not f.get("checked")
                 and "pattern" not in c and "enum" not in c and f["name"] not in resource["schema"]["primaryKey"]):
             yield f["name"]
 
