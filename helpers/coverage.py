@@ -97,7 +97,8 @@ def as_of_text(refs) -> str:
 
     day, (table, key) = known(refs)
     undated = _published(raw_rows(table)[key]["source_id"]) is None
-    return day.isoformat() + (" or later (an undated source)" if undated else "")
+    return day.isoformat() + (" (the latest date an undated source reports; its page date is not known)"
+                              if undated else "")
 
 
 def book_newest_fact() -> tuple[date, tuple[str, str]]:

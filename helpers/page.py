@@ -91,6 +91,7 @@ class Page:
         self.derived: dict[str, tuple[str, list[tuple[str, str]], str]] = {}
         self.glued: set[str] = set()
         self.markers: set[str] = set()                      # standing markers used: explained once, in finish()
+        self.book_reach: date | None = None                 # the briefing's newest fact, when the page names it
         self._tips = 0                                      # tooltips made by sentence(), for unique ids
 
     # ------------------------------------------------------------ rows
@@ -317,7 +318,7 @@ class Page:
         """The date of the newest fact this page uses (helpers.coverage)."""
         return coverage.reach(self.used)
 
-    def coverage(self, name: str = "coverage") -> None:
+    def coverage(self, name: str = "coverage", whole_book: bool = False) -> None:
         """Glue ``name``: where this page's sources stop, from the same computation as
         the header (helpers.coverage), and the month-by-month evidence that little or
         nothing later exists: the research notes' counts of new dated facts for each
@@ -326,14 +327,16 @@ class Page:
         the months with none."""
         (reach, newest), (as_of, latest) = coverage.newest_fact(self.used), coverage.known(self.used)
         # "as of": the newest publication date among the sources, or an undated source's own latest date
-        later = coverage.as_of_text(self.used)[len(as_of.isoformat()):]       # " or later (...)" if undated
+        later = coverage.as_of_text(self.used)[len(as_of.isoformat()):]       # the undated-source note, if any
         head_plain = (f"The newest fact this page uses is dated {reach.strftime('%Y-%m')} and its data are as of "
                       f"{as_of.isoformat()}{later}")
         head = (f"The newest fact this page uses is dated "
                 f"{evidence.link(reach.strftime('%Y-%m'), *newest, f'xev-tip-{name}-newest')} and its data are as "
                 f"of {evidence.link(as_of.isoformat(), *latest, f'xev-tip-{name}-latest')}{evidence.esc(later)}")
-        # the book may reach further than this page: say so, so that "later" is not read as "nothing later"
-        book_day, book_row = coverage.book_newest_fact()
+        # the summary speaks for the whole briefing, which may reach further than the rows it uses:
+        # say so, so that "later" is not read as "nothing later" (only there: it reads every table)
+        book_day, book_row = coverage.book_newest_fact() if whole_book else (reach, newest)
+        self.book_reach = book_day
         if book_day.strftime("%Y-%m") > reach.strftime("%Y-%m"):
             self.marker(*book_row)      # linked, not used: it must not move this page's own dates
             head_plain += f"; the briefing's newest fact, on another page, is dated {book_day.strftime('%Y-%m')}"
@@ -404,8 +407,12 @@ class Page:
         from .loading import TABLES_READ
 
         as_of, reach = self.as_of(), self.sources_reach()
+        reach_text = reach.strftime("%Y-%m")
+        book_reach = self.book_reach or reach
+        if book_reach.strftime("%Y-%m") > reach_text:
+            reach_text += f" on this page ({book_reach.strftime('%Y-%m')} across the briefing)"
         for name, value in (("book_version", cite.book().version), ("data_as_of", coverage.as_of_text(self.used)),
-                            ("sources_reach", reach.strftime("%Y-%m"))):
+                            ("sources_reach", reach_text)):
             self.glued.add(name)
             _glue(name, value)
         note = standing.legend(self.markers)
