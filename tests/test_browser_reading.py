@@ -136,7 +136,10 @@ def test_hover_previews_stay_in_the_window_and_open_until_left_or_escape(browser
         context.close()
 
 
+# Entries off the screen are not laid out (content-visibility: auto): lay every one out as it is on
+# the screen, or an entry far down the page would measure nothing.
 OVERFLOW = """() => {
+  document.querySelectorAll('.xev-entry').forEach(e => { e.style.contentVisibility = 'visible'; });
   const vw = document.documentElement.clientWidth;
   return [...document.querySelectorAll('.xev-entry')].filter(e => e.scrollWidth > e.clientWidth + 1 ||
       [e, ...e.querySelectorAll('*')].some(c => c.getBoundingClientRect().right > vw + 0.5)).map(e => e.id);
@@ -159,5 +162,36 @@ def test_evidence_entries_wrap_on_a_phone_and_a_desktop(browser, server):
         page.evaluate("() => { const e = document.querySelector('.xev-entry dd'); e.style.whiteSpace = 'pre';"
                       " e.style.overflowWrap = 'normal'; e.textContent = 'x'.repeat(400); }")
         assert page.evaluate(OVERFLOW), "the overflow measurement cannot fail"
+    finally:
+        context.close()
+
+
+LANDED = "id => Math.round(document.getElementById(id).getBoundingClientRect().top)"
+
+
+@pytest.mark.slow
+def test_a_tap_lands_on_its_evidence_entry(browser, server):
+    """Entries off the screen are not laid out (content-visibility), so their heights are
+    estimates until drawn: a tap on a number in a chapter must still land on its entry, at
+    once and for good (as the entries above it are drawn), early, midway and late in the page."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    try:
+        page.goto(urljoin(server, f"{CHAPTER}.html"), wait_until="domcontentloaded")
+        hrefs = [h for h in page.eval_on_selector_all("a.xev-ev", "as => as.map(a => a.getAttribute('href'))")
+                 if h.startswith("evidence.html#ev-")]
+        assert len(hrefs) > 10
+        for href in (hrefs[0], hrefs[len(hrefs) // 2], hrefs[-1]):
+            entry = href.split("#", 1)[1]
+            for width in (390, 1280):
+                page.set_viewport_size({"width": width, "height": 844})
+                page.goto(urljoin(server, href), wait_until="load")
+                # where the browser puts a target: under the page's scroll padding (the theme's 4rem)
+                header = page.evaluate("parseFloat(getComputedStyle(document.documentElement).scrollPaddingTop) || 0")
+                at_once = page.evaluate(LANDED, entry)
+                page.wait_for_timeout(1000)
+                later = page.evaluate(LANDED, entry)
+                assert abs(at_once - header) <= 2 and abs(later - header) <= 2, \
+                    f"{width} px, {entry}: top at {at_once} px, then {later} px; a target sits at {header} px"
     finally:
         context.close()

@@ -13,6 +13,7 @@
   var touch = false;    // the coming click comes from a finger or a pen
   var armed = null;     // the number whose sheet is open
   var sheet = null;
+  var downOn = null;    // the number a finger or pen came down on
 
   function tipOf(el) {
     var w = el && el.closest && el.closest(".xev-evw");
@@ -83,10 +84,14 @@
 
   document.addEventListener("pointerdown", function (e) {
     touch = e.pointerType === "touch" || e.pointerType === "pen";
+    downOn = touch && e.target.closest ? e.target.closest("a.xev-ev") : null;
   }, true);
 
   document.addEventListener("click", function (e) {
     var a = e.target.closest && e.target.closest("a.xev-ev");
+    // On a phone a number's preview shows along the bottom of the screen as the finger comes down
+    // (CSS :hover and :focus): a number in that strip gets its click on the preview. Still its tap.
+    if (!a && downOn && tipOf(downOn) && tipOf(downOn).contains(e.target)) a = downOn;
     if (sheet && !sheet.hidden && !sheet.contains(e.target) && a !== armed) closeSheet();
     if (!a || !touch || a === armed) return;   // a mouse, a key, or the second tap: follow the link
     e.preventDefault();
