@@ -42,8 +42,10 @@ OUT = "styles/xev-theme.css"  # in styles/, so pydata's relative url(../vendor/.
 RUNTIME = re.compile(r"^(bs-|tooltip|popover)")
 WORD = re.compile(r"[A-Za-z0-9_-]+")
 
-_LINK = re.compile(r'[ \t]*<link[^>]*\bhref="(?:\.\./)*_static/(?P<name>[^"?]+)(?:\?[^"]*)?"[^>]*rel="stylesheet"[^>]*/>\n?'
-                   r'|[ \t]*<link rel="stylesheet"[^>]*\bhref="(?:\.\./)*_static/(?P<name2>[^"?]+)(?:\?[^"]*)?"[^>]*/>\n?')
+_LINK = re.compile(r'[ \t]*<link[^>]*\bhref="(?:\.\./)*_static/(?P<name>[^"?]+)(?:\?[^"]*)?"'
+                   r'[^>]*rel="stylesheet"[^>]*/>\n?'
+                   r'|[ \t]*<link rel="stylesheet"[^>]*\bhref="(?:\.\./)*_static/(?P<name2>[^"?]+)(?:\?[^"]*)?"'
+                   r'[^>]*/>\n?')
 _OURS = re.compile(r'<link[^>]*href="(?P<pre>(?:\.\./)*)_static/styles/xev-theme\.css\?digest=[0-9a-f]+"[^>]*/>')
 _DOCOPTS = re.compile(r'<script src="(?:\.\./)*_static/documentation_options\.js[^"]*"></script>')
 _SYNC = re.compile(r'<script (?![^>]*\b(?:defer|async)\b)([^>]*\bsrc="[^"]+"[^>]*)></script>')
