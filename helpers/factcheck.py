@@ -39,13 +39,14 @@ def _quantity(subject_ids) -> frozenset:
 
 
 def distinct_claims(claims: pd.DataFrame) -> pd.DataFrame:
-    """The counting rule: claims that state the same quantity (their subject rows
-    report it, see ``_quantity``) with the same verdict count once: several seeds
-    repeat a figure. A claim that names no subject row is its own basis, so two
+    """The counting rule: claims that state the same figure for the same quantity
+    (their subject rows report it, see ``_quantity``) with the same verdict count
+    once: several seeds repeat a figure. A claim that names no subject row is its own basis, so two
     different figures are never merged because they rest on the same evidence."""
     basis = [_quantity(s) or cid for s, cid in zip(claims.get("subject_ids", [None] * len(claims)),
                                                    claims["claim_id"])]
-    return claims.assign(basis=basis).drop_duplicates(["basis", "verdict"]).drop(columns="basis")
+    # two different figures for one quantity (a seed's 6.1% and its "over 5%") are two claims
+    return claims.assign(basis=basis).drop_duplicates(["basis", "value", "verdict"]).drop(columns="basis")
 
 
 def glue_verdict_counts(page) -> pd.DataFrame:
@@ -55,7 +56,8 @@ def glue_verdict_counts(page) -> pd.DataFrame:
     distinct = distinct_claims(page.load(claims))
     rows = [page.row(claims, k) for k in distinct[page.key_field(claims)]]
     page.glue("n_distinct", num(len(rows)), *rows,
-              how="the claim rows, counting once those that state the same quantity with the same verdict")
+              how="the claim rows, counting once those that state the same figure for the same quantity "
+                  "with the same verdict")
     for verdict in verdicts():
         these = [r for r in rows if r["verdict"] == verdict]
         # a count of none still rests on rows: all the distinct claims, none of which has this verdict
