@@ -15,15 +15,13 @@ from functools import cached_property
 from pathlib import Path
 
 from . import provenance as pv
-from .descriptor import Resource, load_descriptor
+from .descriptor import FACT_CHECK, SOURCE_REGISTRY, Resource, load_descriptor
 from .errors import DataError
 from .paths import DESCRIPTOR, NOTES, file_problem, project_root, read_confined
 from .tables import Parsed, parse, shown_path
 
 MONEY = re.compile(r"^(CNY|USD|HKD)\b")
 
-SOURCE_REGISTRY = "source-registry"
-FACT_CHECK = "fact-check"
 
 # What the project's own checks read from the tables: a descriptor that
 # renames or drops these columns is refused before anything is checked.

@@ -18,6 +18,8 @@ from datetime import date
 
 import pandas as pd
 
+from .descriptor import SEARCHES, SOURCE_REGISTRY
+
 _PLANS = ("target", "forecast")
 
 
@@ -42,7 +44,7 @@ def fact_dates(table: str, key: str) -> list[date]:
     from .loading import load_table
 
     res = resources()[table]
-    if res.role == "searches":      # what the notes looked for: not a fact about the world
+    if res.role == SEARCHES:        # what the notes looked for: not a fact about the world
         return []
     df = load_table(table)
     field = df.attrs["primary_key"][0]
@@ -68,7 +70,7 @@ def known(refs) -> tuple[date, tuple[str, str]]:
 
     dated = []
     for table, key in refs:
-        if resources()[table].role == "searches":     # the notes' own searches date no fact
+        if resources()[table].role == SEARCHES:       # the notes' own searches date no fact
             continue
         published = _published(raw_rows(table)[key]["source_id"])
         dated += [(published, (table, key))] if published else [(d, (table, key)) for d in fact_dates(table, key)]
@@ -105,7 +107,7 @@ def book_newest_fact() -> tuple[date, tuple[str, str]]:
     """The newest fact anywhere in the data (the notes' searches aside)."""
     from .evidence import raw_rows, resources
 
-    refs = [(t, k) for t, r in resources().items() if r.role not in ("searches", "source-registry")
+    refs = [(t, k) for t, r in resources().items() if r.role not in (SEARCHES, SOURCE_REGISTRY)
             and "source_id" in r.field_names for k in raw_rows(t)]
     return newest_fact(refs)
 

@@ -64,7 +64,8 @@ RESOURCE_KEYS = {"name", "path", "title", "description", "licenses", "sources", 
 #   mainField:      the field holding a row's main number, in a table without `value`
 #   scheduleFields: date fields that can hold a date still ahead of the row's source
 XEV_KEYS = {"role", "sameQuantity", "sameNumbers", "mainField", "scheduleFields"}
-ROLES = ("source-registry", "fact-check", "searches", "watch-items")
+SOURCE_REGISTRY, FACT_CHECK, SEARCHES, WATCH_ITEMS = "source-registry", "fact-check", "searches", "watch-items"
+ROLES = (SOURCE_REGISTRY, FACT_CHECK, SEARCHES, WATCH_ITEMS)
 RESOURCE_FIXED = {"profile": "tabular-data-resource", "format": "csv", "mediatype": "text/csv",
                   "encoding": "utf-8"}
 SCHEMA_KEYS = {"fields", "primaryKey", "foreignKeys", "missingValues"}

@@ -12,6 +12,7 @@ from functools import cache
 import pandas as pd
 
 from . import evidence, standing
+from .descriptor import FACT_CHECK
 from .narrative import num
 
 __all__ = ["verdicts", "distinct_claims", "glue_verdict_counts", "subjects", "others_html"]
@@ -20,12 +21,7 @@ __all__ = ["verdicts", "distinct_claims", "glue_verdict_counts", "subjects", "ot
 @cache
 def verdicts() -> tuple[str, ...]:
     """The verdicts, in the schema's order (the enum of claims.verdict)."""
-    from .descriptor import load_descriptor
-    from .paths import project_root
-
-    resources = load_descriptor(project_root())
-    claims = next(n for n, r in resources.items() if r.role == "fact-check")
-    return tuple(resources[claims].field("verdict").enum)
+    return tuple(evidence.resources()[evidence.table_with_role(FACT_CHECK)].field("verdict").enum)
 
 
 def _quantity(subject_ids) -> frozenset:
@@ -52,7 +48,7 @@ def distinct_claims(claims: pd.DataFrame) -> pd.DataFrame:
 def glue_verdict_counts(page) -> pd.DataFrame:
     """Glue ``n_distinct`` and ``n_<verdict>`` on ``page`` (derived numbers over the
     claim rows, counted by ``distinct_claims``); return the distinct claims."""
-    claims = evidence.table_with_role("fact-check")
+    claims = evidence.table_with_role(FACT_CHECK)
     distinct = distinct_claims(page.load(claims))
     rows = [page.row(claims, k) for k in distinct[page.key_field(claims)]]
     page.glue("n_distinct", num(len(rows)), *rows,

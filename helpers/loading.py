@@ -15,7 +15,8 @@ import threading
 import time
 from pathlib import Path
 
-from .checks import SOURCE_REGISTRY, Context, table_problems
+from .checks import Context, table_problems
+from .descriptor import SOURCE_REGISTRY
 from .errors import DataError
 from .paths import DESCRIPTOR, project_root
 

@@ -33,6 +33,7 @@ import pandas as pd
 
 from . import coverage, evidence, standing
 from .coverage import release_date
+from .descriptor import SEARCHES, WATCH_ITEMS
 from .loading import load_table
 from .provenance import ROW_REF
 
@@ -275,7 +276,7 @@ class Page:
 
     def watch(self) -> None:
         """Glue ``watch``: this page's items of data/watch_items.csv, past-due ones marked."""
-        table = evidence.table_with_role("watch-items")
+        table = evidence.table_with_role(WATCH_ITEMS)
         items = self.load(table)
         mine = items[items["page"].eq(self.slug)].sort_values("due")
         today = release_date()
@@ -344,7 +345,7 @@ class Page:
                      + evidence.link(book_day.strftime("%Y-%m"), *book_row, f"xev-tip-{name}-book"))
         head_plain += "; later events are not covered"
         head += "; later events are not covered"
-        table = evidence.table_with_role("searches")
+        table = evidence.table_with_role(SEARCHES)
         searches = self.load(table)
         key = self.key_field(table)
         start, end = searches["period_start"], searches["period_end"]

@@ -68,10 +68,11 @@ class Standing:
 @cache
 def _verdicts(root_key: str) -> dict[tuple[str, str], str]:
     """(table, key) of each row a claim names as stating its figure -> the claim's verdict."""
+    from .descriptor import FACT_CHECK
     from .evidence import raw_rows, table_with_role
 
     out: dict[tuple[str, str], str] = {}
-    claims = table_with_role("fact-check", root_key)
+    claims = table_with_role(FACT_CHECK, root_key)
     for claim in raw_rows(claims, root_key).values():
         for ref in (claim.get("subject_ids") or "").split():
             table, _, key = ref.partition(":")

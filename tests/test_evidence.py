@@ -58,9 +58,6 @@ def unmarked_links(html: str) -> list[str]:
     return bad
 
 
-unmarked_low_links = unmarked_links
-
-
 _ANCHORS: dict[str, tuple[str, str]] = {}
 
 
@@ -107,7 +104,7 @@ def test_low_confidence_number_carries_the_marker(glued):
     row = p.row(table, key)
     p.glue("low", "1", row)
     html = glued["low"]._repr_html_()
-    assert evidence.LOW_MARK in html and unmarked_low_links(html) == []
+    assert evidence.LOW_MARK in html and unmarked_links(html) == []
     assert "[L]" in p.markers, "the page must explain [L] once"
 
 
@@ -118,7 +115,7 @@ def test_low_marker_check_can_fail(glued):
     row = p.row(table, key)
     p.glue("low", "1", row)
     stripped = re.sub(r'<sup class="xev-(low|mark)">.*?</sup>', "", glued["low"]._repr_html_())
-    assert unmarked_low_links(stripped), "a low-confidence link without [L] went unnoticed"
+    assert unmarked_links(stripped), "a low-confidence link without [L] went unnoticed"
 
 
 def test_derived_number_links_to_an_entry_with_rows_and_arithmetic(glued):
