@@ -337,14 +337,12 @@ def _rows_by_key(ctx: Context, table: str) -> dict[str, dict] | None:
 
 def _external_peers(ctx: Context, table: str, key: str) -> list[str]:
     """Rows of other, non-seed sources that report the same quantity as table:key."""
-    from .evidence import quantity_peers
-
     rows = _rows_by_key(ctx, table) or {}
     if key not in rows:
         return []
     mine = rows[key].get("source_id")
     kinds = {sid: s.get("kind") for sid, s in ctx.sources.items()}
-    return [f"{table}:{k}" for k in quantity_peers(rows, ctx.resources[table], key)
+    return [f"{table}:{k}" for k in ctx.resources[table].quantity_peers(rows, key)
             if rows[k].get("source_id") != mine and kinds.get(rows[k].get("source_id")) != "seed"]
 
 

@@ -128,6 +128,23 @@ class Resource:
     def is_fact_table(self) -> bool:
         return "quote" in self.field_names and "source_id" in self.field_names
 
+    def quantity_peers(self, rows: dict[str, dict], key: str) -> list[str]:
+        """Keys of the rows of ``rows`` (this table's rows, by key, as raw cells) that
+        report the same quantity as row ``key``: equal on the sameQuantity fields, and
+        giving the same ones of the sameNumbers (a unit count is not a share)."""
+        dims = self.same_quantity
+        if not dims or key not in rows:
+            return []
+        mine = rows[key]
+        if any(d not in mine for d in dims):
+            return []
+
+        def filled(cells):
+            return {f for f in self.same_numbers if cells.get(f) not in (None, "")}
+
+        return [k for k, cells in rows.items()
+                if k != key and all(cells.get(d) == mine[d] for d in dims) and filled(cells) == filled(mine)]
+
 
 # ------------------------------------------------------------ small checks
 

@@ -110,25 +110,7 @@ def raw_rows(table: str, root_key: str = "") -> dict[str, dict[str, str]]:
 
 def same_quantity(table: str, key: str, root_key: str = "") -> list[str]:
     """Keys of the other rows of ``table`` that report the same quantity."""
-    return quantity_peers(raw_rows(table, root_key), resources(root_key)[table], key)
-
-
-def quantity_peers(rows: dict[str, dict], res, key: str) -> list[str]:
-    """Keys of the rows of ``rows`` (one table, described by ``res``, by key) that
-    report the same quantity as row ``key``: equal on the table's sameQuantity
-    fields, and giving the same ones of its sameNumbers (a unit count is not a share)."""
-    dims = res.same_quantity
-    if not dims or key not in rows:
-        return []
-    mine = rows[key]
-    if any(d not in mine for d in dims):
-        return []
-
-    def filled(cells):
-        return {f for f in res.same_numbers if cells.get(f) not in (None, "")}
-
-    return [k for k, cells in rows.items()
-            if k != key and all(cells.get(d) == mine[d] for d in dims) and filled(cells) == filled(mine)]
+    return resources(root_key)[table].quantity_peers(raw_rows(table, root_key), key)
 
 
 def esc(x) -> str:
