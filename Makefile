@@ -48,7 +48,7 @@ check: $(STAMP)
 
 ## schema: write data/datapackage.json from data/schema/ (shared field definitions written once)
 schema: $(STAMP)
-	$(BIN)/python -m helpers.schema
+	$(BIN)/python -m helpers.data.schema
 
 ## nbval: re-run every notebook and compare with its stored outputs
 nbval: $(STAMP)

@@ -49,7 +49,7 @@ class Copy:
     def __init__(self):
         self.dir = copy_project(Path(tempfile.mkdtemp(prefix="xev-bench-")))
         self.env = {"XIAOMI_EV_ROOT": str(self.dir)}
-        self.build_py = self.dir / "book" / "_scripts" / "build.py"
+        self.build_py = self.dir / "book" / "booktools" / "build.py"
 
     def notebooks(self):
         return sorted((self.dir / "book").glob("*.ipynb"))

@@ -6,11 +6,11 @@
 >>> df.attrs["units"], df.attrs["sources"]
 >>> helpers.verify()                 # [] when every quote and value checks out
 
-Charts and citations live in ``helpers.charts`` and ``helpers.cite`` and are
+Charts and citations live in ``helpers.pages.charts`` and ``helpers.pages.cite`` and are
 imported on their own, so that ``import helpers`` stays light.
 """
-from .checks import verify
-from .errors import DataError
-from .loading import list_tables, load_table, sources
+from .data.checks import verify
+from .data.errors import DataError
+from .data.loading import list_tables, load_table, sources
 
 __all__ = ["list_tables", "load_table", "sources", "verify", "DataError"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .errors import DataError, escape
+from .data.errors import DataError, escape
 
 
 def _run(args) -> int:
@@ -21,7 +21,7 @@ def _run(args) -> int:
     if args.command == "publish":
         from pathlib import Path
 
-        from .publish import publish_tables
+        from .data.publish import publish_tables
         written = publish_tables(Path(args.dest), args.root)
         print(f"published {len(written)} files to {escape(args.dest)}")
         return 0

@@ -18,8 +18,8 @@ from booktools.browser import ARGS, CHROMIUM, served, wait_for_figures
 from booktools.project import chapters, copy_project, pages
 
 ROOT = Path(__file__).resolve().parent.parent   # this checkout, or a copy of it holding these tests
-BUILD = ROOT / "book" / "_scripts" / "build.py"
-BROWSER = ROOT / "book" / "_scripts" / "browser.py"
+BUILD = ROOT / "book" / "booktools" / "build.py"
+BROWSER = ROOT / "book" / "booktools" / "browser.py"
 PAGES = pages(ROOT)
 CHAPTERS = chapters(ROOT)
 AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"

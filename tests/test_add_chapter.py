@@ -38,7 +38,7 @@ def test_new_chapter_is_built_browser_tested_and_printed(tmp_path, chromium_path
     env = {"XIAOMI_EV_ROOT": str(root)}
 
     # built: the copy's build executes the new notebook (and whatever else is stale) and renders it
-    out = run(root / "book" / "_scripts" / "build.py", env=env, cwd=root)
+    out = run(root / "book" / "booktools" / "build.py", env=env, cwd=root)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     assert f"{NAME}.ipynb: " in out.stdout, out.stdout
     html = (root / "book" / "_build" / "html" / f"{NAME}.html").read_text("utf-8")

@@ -3,7 +3,7 @@
 In a copy of the project, a throw-away table is described in
 data/schema/package.json (its meaning too: which fields say that two rows
 report the same quantity) and written as a CSV; after `make schema` (here
-helpers.schema), the copy's data checks pass and the new rows reach the
+helpers.data.schema), the copy's data checks pass and the new rows reach the
 evidence entries, the fact-check's same-quantity search, the standing
 markers and What's new, with no code changed."""
 import json
@@ -19,7 +19,7 @@ def _rows() -> str:
     import csv
     import io
 
-    from helpers import evidence
+    from helpers.pages import evidence
 
     seed = next(c for c in evidence.raw_rows("deliveries").values()
                 if c["source_id"].startswith("seed-") and c["value"] and not c["derivation"])
@@ -34,7 +34,8 @@ def _rows() -> str:
 
 CHECK = textwrap.dedent(f"""\
     import json, helpers
-    from helpers import editions, evidence, standing
+    from helpers.data import editions
+    from helpers.pages import evidence, standing
     problems = helpers.verify()
     table = helpers.load_table("{TABLE}")
     entry = evidence.entry_html("{TABLE}", "tp-su7-price-seed")
@@ -73,7 +74,7 @@ def test_a_new_table_needs_a_schema_entry_and_a_csv(tmp_path):
     root = copy_project(tmp_path, ("data", "seeds", "book/_editions", "CITATION.cff"))
     add_table(root)
     env = {"XIAOMI_EV_ROOT": str(root)}
-    out = run("-m", "helpers.schema", env=env, cwd=root)
+    out = run("-m", "helpers.data.schema", env=env, cwd=root)
     assert out.returncode == 0, out.stdout + out.stderr
     out = run("-c", CHECK, env=env, cwd=root)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]

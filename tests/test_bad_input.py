@@ -32,7 +32,7 @@ import pytest
 
 import helpers
 from conftest import run_forked
-from helpers.errors import CODES, DataError
+from helpers.data.errors import CODES, DataError
 
 SECRET = "root:x:0:0"                 # what /etc/passwd-like targets hold: must never be printed
 RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]")
@@ -671,7 +671,7 @@ def test_valid_input_stays_valid(name, mutate, project_copy):
 
 
 def test_value_in_quote_survives_extreme_numbers():
-    from helpers.provenance import value_in_quote
+    from helpers.data.provenance import value_in_quote
     assert not value_in_quote(float("inf"), None, "one third of 1" + "0" * 400)
     assert value_in_quote(0.00001, None, "rose 0.00001")
     assert not value_in_quote(1e300, "CNY bn", "9" * 5000)
@@ -694,7 +694,7 @@ def test_permission_denied_says_which_file_and_why(project_copy, monkeypatch):
     """As root no file is unreadable, so the refusal is simulated where the file is opened."""
     import errno
 
-    from helpers import paths
+    from helpers.data import paths
     real_open = paths.os.open
 
     def deny(path, *args, **kwargs):

@@ -77,7 +77,7 @@ def _change_q1_deliveries(tmp):
 @pytest.mark.slow
 def test_data_change_marks_only_its_notebooks_stale(tmp_path):
     copy_project(tmp_path)
-    script = tmp_path / "book" / "_scripts" / "build.py"
+    script = tmp_path / "book" / "booktools" / "build.py"
     assert run(script, "--status").returncode == 0
     tariffs = tmp_path / "data" / "tariffs.csv"
     tariffs.write_text(tariffs.read_text().replace("Chinese-made EVs", "Chinese-made electric cars"))
@@ -90,11 +90,11 @@ def test_data_change_marks_only_its_notebooks_stale(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("change", ["helpers/tables.py", "seeds/research/external-facts.md"])
+@pytest.mark.parametrize("change", ["helpers/data/tables.py", "seeds/research/external-facts.md"])
 def test_helpers_or_seed_change_marks_every_notebook_stale(tmp_path, change):
     copy_project(tmp_path)
     (tmp_path / change).write_text((tmp_path / change).read_text() + "\n")
-    out = run(tmp_path / "book" / "_scripts" / "build.py", "--status")
+    out = run(tmp_path / "book" / "booktools" / "build.py", "--status")
     assert set(out.stdout.split()) == {p.name for p in (tmp_path / "book").glob("*.ipynb")}
 
 
@@ -164,7 +164,7 @@ def test_two_clean_builds_are_identical(tmp_path):
         where = tmp_path / attempt
         where.mkdir()
         copy_project(where)
-        out = run(where / "book" / "_scripts" / "build.py", "--force", env={"XIAOMI_EV_ROOT": str(where)}, cwd=where)
+        out = run(where / "book" / "booktools" / "build.py", "--force", env={"XIAOMI_EV_ROOT": str(where)}, cwd=where)
         assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
         notebooks = {p.name: _outputs(p, rules) for p in sorted((where / "book").glob("*.ipynb"))}
         svgs = {p.name: p.read_bytes() for p in sorted((where / "book" / "_static" / "figures").glob("*.svg"))}

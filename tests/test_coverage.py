@@ -7,8 +7,8 @@ import pytest
 
 import helpers
 from conftest import ROOT
-from helpers import provenance as pv
-from helpers.checks import Context, _unit_of
+from helpers.data import provenance as pv
+from helpers.data.checks import Context, _unit_of
 
 NUMBER = re.compile(r"(?<![\w.])\d[\d,.]*(?:\s*(?:million|billion|bn|m\b|%|tỷ))?")
 

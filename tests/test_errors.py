@@ -1,7 +1,7 @@
-"""helpers.errors: a DataError's text can be printed safely, and survives pickling."""
+"""helpers.data.errors: a DataError's text can be printed safely, and survives pickling."""
 import pickle
 
-from helpers.errors import DataError
+from helpers.data.errors import DataError
 
 
 def test_messages_escape_control_characters():

@@ -1,6 +1,6 @@
 """Every number one click from its evidence; the edition says what changed.
 
-Fast tests drive helpers.page in-process (glue is captured, not written);
+Fast tests drive helpers.pages.page in-process (glue is captured, not written);
 slow ones read the built book.
 """
 import ast
@@ -14,9 +14,10 @@ import pytest
 
 import helpers
 from conftest import CHAPTERS, ROOT
-from helpers import editions, evidence
-from helpers import page as page_module
-from helpers.narrative import num
+from helpers.data import editions
+from helpers.pages import evidence
+from helpers.pages import page as page_module
+from helpers.pages.narrative import num
 
 READER_PAGES = ["index", *CHAPTERS]        # the summary and the chapters
 YEAR_OR_DATE = re.compile(r"\b(?:19|20)\d\d(?:-\d\d(?:-\d\d)?)?\b")
@@ -45,7 +46,7 @@ def low_rows():
 def unmarked_links(html: str) -> list[str]:
     """Links to rows whose standing earns a marker ([L], [U], [D], [I]) that are not
     followed by that marker."""
-    from helpers import standing
+    from helpers.pages import standing
 
     bad = []
     for m in re.finditer(r'<a class="xev-ev[^"]*" href="evidence\.html#(ev-[^"]+)"[^>]*>(.*?)</a>'
@@ -313,7 +314,7 @@ def test_page_says_how_far_its_sources_reach(built, name):
 @pytest.mark.slow
 def test_whats_new_lists_every_added_row(built):
     html = (built / "whats-new.html").read_text("utf-8")
-    from helpers import cite
+    from helpers.pages import cite
 
     for c in editions.since(editions.previous(cite.book().version)):
         for key in c.added:

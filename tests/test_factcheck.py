@@ -1,4 +1,4 @@
-"""The fact-check is held to the tables (helpers.factcheck, helpers.checks.check_verdicts):
+"""The fact-check is held to the tables (helpers.pages.factcheck, helpers.data.checks.check_verdicts):
 a verdict cannot ignore a row that reports the claim's quantity, "consistent"
 needs a row of the same scope and measure, and "no other source" is computed,
 never typed. Each rule is shown to fail on a copy of the project."""
@@ -9,7 +9,7 @@ import pytest
 
 import helpers
 from booktools.project import copy_project
-from helpers import evidence, factcheck
+from helpers.pages import evidence, factcheck
 
 
 def _rows(root, table):
@@ -100,7 +100,7 @@ def test_consistent_on_another_quantity_is_refused(project):
 
 
 def test_others_sentence_is_computed_from_the_tables(monkeypatch):
-    from helpers import page as page_module
+    from helpers.pages import page as page_module
 
     monkeypatch.setattr(page_module, "_glue", lambda *a, **k: None)
     table, key, peer, _ = _seed_row_with_a_peer()

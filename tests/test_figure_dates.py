@@ -1,5 +1,5 @@
 """No figure is "as of" a date earlier than what it plots: its data-as-of date
-(helpers.coverage, from the rows plotted) is on or after every fact date of every
+(helpers.pages.coverage, from the rows plotted) is on or after every fact date of every
 row it plots. Read from the notebooks' stored outputs, where each figure keeps
 the rows it plots (charts.MIME), so every figure of the book is checked."""
 import json
@@ -9,7 +9,7 @@ import pytest
 
 import helpers
 from conftest import ROOT
-from helpers import charts, coverage, evidence
+from helpers.pages import charts, coverage, evidence
 
 NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))
 
@@ -24,7 +24,7 @@ def figures(path):
 
 def fact_dates(key_field: str, key: str) -> list[pd.Timestamp]:
     """The facts' dates a plotted row holds: not plans or schedules ahead of its source
-    (helpers.coverage.fact_dates), in whichever table holds the key."""
+    (helpers.pages.coverage.fact_dates), in whichever table holds the key."""
     out = []
     for table in helpers.list_tables():
         res = evidence.resources()[table]

@@ -12,7 +12,7 @@ import altair as alt
 import pytest
 
 from conftest import PAGES
-from helpers import charts, cite
+from helpers.pages import charts, cite
 
 # ---------------------------------------------------------------- fast
 
@@ -26,14 +26,14 @@ def test_csv_cells_are_neutralised(cell, safe):
     assert charts.neutralise(cell) == safe
 
 
-# What the loader refuses as a formula (helpers.tables.formula_start) is what a figure CSV
+# What the loader refuses as a formula (helpers.data.tables.formula_start) is what a figure CSV
 # neutralises: one rule. Small and full-width equals signs, the minus sign, and a formula
 # behind an invisible format character were let through by an older, weaker copy.
 KIN = ["\ufe66cmd", "\u22122+3", "\u200b=1+1", "\ufe62x", "\ufe63x", "\u2060@x", "\ufeff=1", "\u00a0+1"]
 
 
 def test_a_figure_csv_neutralises_what_the_loader_refuses():
-    from helpers.tables import formula_start
+    from helpers.data.tables import formula_start
 
     rows = [{"fact_id": f"row-{i}", "label": text, "value": 1} for i, text in enumerate(KIN)]
     rows.append({"fact_id": "row-number", "label": "-5.5", "value": -5.5})

@@ -68,7 +68,7 @@ def poison(root):
 
 def build(root, *notebooks):
     env = {**os.environ, "XIAOMI_EV_ROOT": str(root)}
-    args = [sys.executable, str(root / "book" / "_scripts" / "build.py")]
+    args = [sys.executable, str(root / "book" / "booktools" / "build.py")]
     if notebooks:
         args += ["--only", *notebooks]
     return subprocess.run(args, capture_output=True, text=True, env=env, cwd=root)

@@ -313,7 +313,7 @@ def _load(path: Path, name: str):
 
 
 def _xev_lab():
-    """The server's MyST rendering (book/_scripts/lab.py, the module booktools.lab)."""
+    """The server's MyST rendering (book/booktools/lab.py, the module booktools.lab)."""
     from booktools import lab
 
     return lab
@@ -376,7 +376,7 @@ def test_a_notebook_alone_says_what_it_needs(name, tmp_path):
     """Downloaded from its page without the project, a notebook's first cell stops with a message naming
     the project's `helpers` and `make lab`, not with an obscure ImportError. (Python with
     no site-packages at all stands in for a machine without the project.)"""
-    download = _load(BOOK / "_ext" / "xev_download.py", "xev_download")
+    download = _load(BOOK / "booktools" / "ext" / "xev_download.py", "xev_download")
     cells = download.downloadable(_notebook(name))["cells"]
     first = next("".join(c["source"]) for c in cells if c["cell_type"] == "code")
     run = subprocess.run([sys.executable, "-S", "-c", first], capture_output=True, text=True, cwd=tmp_path,

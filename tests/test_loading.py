@@ -1,10 +1,10 @@
-"""helpers.loading: load_table() keeps the checked tables of a project copy
+"""helpers.data.loading: load_table() keeps the checked tables of a project copy
 while no file changed, and never serves a file changed since."""
 import pytest
 from test_bad_input import read, set_cell, write
 
 import helpers
-from helpers import loading
+from helpers.data import loading
 
 
 def test_loads_are_cached_and_a_change_is_seen(project_copy, monkeypatch):

@@ -5,7 +5,7 @@ import itertools
 
 import pytest
 
-from helpers.charts import PALETTE
+from helpers.pages.charts import PALETTE
 
 # Machado, Oliveira & Fernandes (2009), severity 1.0, in linear RGB.
 SIMULATIONS = {

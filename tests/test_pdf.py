@@ -167,7 +167,7 @@ def test_book_pdf_embeds_a_cjk_font(pdfs):
 
 @pytest.mark.slow
 def test_pdf_metadata_title_once_author_and_edition(pdfs):
-    from helpers import cite
+    from helpers.pages import cite
 
     b = cite.book()
     for name in ("book", "index", *CHAPTERS[:1]):

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from helpers.provenance import date_in_quote, normalise, quote_in_text, value_in_quote
+from helpers.data.provenance import date_in_quote, normalise, quote_in_text, value_in_quote
 
 
 def test_normalise_folds_typography_space_and_case():

@@ -6,8 +6,8 @@ import os
 import pytest
 
 from conftest import run_forked
-from helpers.errors import DataError
-from helpers.publish import PublishError, publish_tables
+from helpers.data.errors import DataError
+from helpers.data.publish import PublishError, publish_tables
 
 
 def _listed(root):

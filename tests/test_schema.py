@@ -1,17 +1,17 @@
 """data/datapackage.json is generated from data/schema/: each shared field
-definition is written once (helpers.schema), and the committed descriptor is
+definition is written once (helpers.data.schema), and the committed descriptor is
 what the generator writes."""
 import json
 
 import pytest
 
 from conftest import ROOT
-from helpers import schema
-from helpers.errors import DataError
+from helpers.data import schema
+from helpers.data.errors import DataError
 
 
 def test_committed_descriptor_is_generated_and_current():
-    assert schema.is_current(ROOT), "run `python -m helpers.schema` (edit data/schema/, not data/datapackage.json)"
+    assert schema.is_current(ROOT), "run `python -m helpers.data.schema` (edit data/schema/, not data/datapackage.json)"
 
 
 def test_shared_definitions_are_written_once():

@@ -17,7 +17,7 @@ from test_pdf import pdf_links
 
 from booktools.project import BUILD_INPUTS, copy_project, pages
 from conftest import ROOT, missing_or_skip, run
-from helpers import editions
+from helpers.data import editions
 
 URL = "https://xiaomi-ev-briefing.example.org/"
 pytestmark = pytest.mark.slow
@@ -30,7 +30,7 @@ def site(tmp_path_factory, chromium_path):
     root = copy_project(tmp_path_factory.mktemp("site"), (*BUILD_INPUTS, "pyproject.toml"))
     cff = root / "CITATION.cff"
     cff.write_text(cff.read_text("utf-8").replace("\nversion:", f'\nurl: "{URL}"\nversion:', 1), "utf-8")
-    out = run(root / "book" / "_scripts" / "site.py", "--check", "--no-earlier-pdfs", "--git", ROOT,
+    out = run(root / "book" / "booktools" / "site.py", "--check", "--no-earlier-pdfs", "--git", ROOT,
               env={"XIAOMI_EV_ROOT": str(root)}, cwd=root)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     return root

@@ -1,4 +1,4 @@
-"""A row's standing decides its marker in one place (helpers.standing), and
+"""A row's standing decides its marker in one place (helpers.pages.standing), and
 the page API applies it wherever the row is used: numbers, source markers,
 figure labels. Notebooks never type a marker."""
 import ast
@@ -11,8 +11,8 @@ from test_evidence import unmarked_links
 
 import helpers
 from conftest import ROOT
-from helpers import charts, evidence, factcheck, standing
-from helpers import page as page_module
+from helpers.pages import charts, evidence, factcheck, standing
+from helpers.pages import page as page_module
 
 MARKERS = tuple(standing.MARKERS)
 
@@ -99,7 +99,7 @@ def _notebook_code(path):
 
 @pytest.mark.parametrize("path", sorted((ROOT / "book").glob("*.ipynb")), ids=lambda p: p.name)
 def test_no_marker_typed_in_notebook_code(path):
-    """Markers come from helpers.standing through the page API, never typed: every
+    """Markers come from helpers.pages.standing through the page API, never typed: every
     string constant in a notebook's code is free of them."""
     typed = [node.value for node in ast.walk(ast.parse(_notebook_code(path)))
              if isinstance(node, ast.Constant) and isinstance(node.value, str)

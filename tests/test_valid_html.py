@@ -1,7 +1,7 @@
 """Valid, light pages (issue 19): the W3C Nu HTML checker (npm vnu-jar, run
 with Java) finds no error on any built page; no page links Font Awesome's
 script, and only the search page loads the search index. The rewrites of
-book/_ext/xev_light.py are checked on their own too, so a broken rewrite
+book/booktools/ext/xev_light.py are checked on their own too, so a broken rewrite
 fails here before any build."""
 import importlib.util
 
@@ -12,14 +12,14 @@ from conftest import PAGES, ROOT, missing_or_skip
 
 
 def _light():
-    spec = importlib.util.spec_from_file_location("xev_light", ROOT / "book" / "_ext" / "xev_light.py")
+    spec = importlib.util.spec_from_file_location("xev_light", ROOT / "book" / "booktools" / "ext" / "xev_light.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
 def glued(name: str, text: str) -> str:
-    """A glued number as helpers.evidence.link() writes it."""
+    """A glued number as helpers.pages.evidence.link() writes it."""
     return (f'<span class="xev-evw"><a class="xev-ev" href="evidence.html#ev-x" aria-describedby="xev-tip-{name}">'
             f'{text}</a><span class="xev-tip" role="tooltip" id="xev-tip-{name}">Source: “quote”</span></span>')
 

@@ -8,7 +8,7 @@ by the run (booktools.lab.RenderMyST, after the execution) instead of MyST roles
 """
 from pathlib import Path
 
-from booktools import lab as xev_lab  # book/_scripts/lab.py, installed with the project
+from booktools import lab as xev_lab  # book/booktools/lab.py, installed with the project
 
 HERE = Path(__file__).resolve().parent
 

@@ -3,7 +3,7 @@
 - JupyterLab opens on the book's folder (jupyter_server 2 spells this
   ServerApp.root_dir; --notebook-dir is only an alias of it).
 - The book's notebooks are shown with their glued values and are never
-  written: see book/_scripts/lab.py. JupyterLab's own settings for this server are in
+  written: see book/booktools/lab.py. JupyterLab's own settings for this server are in
   labconfig/default_setting_overrides.json (no autosave, no news, no update
   check, every cell kept in the page).
 - Nothing is fetched from another site: no news feed, no update check, no
@@ -11,7 +11,7 @@
 """
 from pathlib import Path
 
-from booktools import lab as xev_lab  # book/_scripts/lab.py, installed with the project
+from booktools import lab as xev_lab  # book/booktools/lab.py, installed with the project
 
 HERE = Path(__file__).resolve().parent
 

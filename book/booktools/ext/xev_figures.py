@@ -10,41 +10,52 @@
   (Highwire Press names, read by Zotero, Mendeley and Google Scholar), and a
   RIS and a CSL-JSON file (``_static/cite/<page>.ris`` / ``.json``) linked
   from the page's head and from its citation section. Values come from
-  CITATION.cff through helpers.cite: nothing is typed here. The cite blocks
+  CITATION.cff through helpers.pages.cite: nothing is typed here. The cite blocks
   stored in the notebooks' outputs are rendered again here (cite.refresh), so
   they carry the public address CITATION.cff names at build time.
 - Every page gets a meta description: its first key finding, as text.
 """
 from __future__ import annotations
 
-import base64
 import html
 import json
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
 
-_IMG = re.compile(r'<div class="xev-chart" style="([^"]*)"><img class="xev-static" '
-                  r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)" alt="([^"]*)" [^>]*></div>')
-_FIGNUM = re.compile(r'<span class="xev-fignum" data-figure="([a-z0-9-]+)">Figure</span>')
+def _figures(app, pagename: str) -> list[tuple[dict, str]]:
+    """The figures a page's notebook outputs hold: (payload, SVG) each, in order."""
+    from helpers.pages.charts import MIME
+
+    path = Path(app.env.doc2path(pagename))
+    if path.suffix != ".ipynb":
+        return []
+    cells = json.loads(path.read_text("utf-8"))["cells"]
+    def text(value):   # nbformat stores a text output as one string or as its lines
+        return value if isinstance(value, str) else "".join(value)
+
+    found = {out["data"][MIME]["name"]: (out["data"][MIME], text(out["data"]["image/svg+xml"]))
+             for cell in cells if cell["cell_type"] == "code"
+             for out in cell.get("outputs", []) if MIME in out.get("data", {})}
+    return list(found.values())   # one per figure (a glued figure is stored once per glue)
 
 
-def inline_figures(body: str) -> str:
-    def svg(m):
-        style, data, alt = m.groups()
-        text = base64.b64decode(data).decode("utf-8")
-        text = re.sub(r"^<svg\b", '<svg aria-hidden="true" focusable="false"', text, count=1)
-        return (f'<div class="xev-chart xev-has-static" role="img" aria-label="{alt}" style="{style}">'
-                f'<div class="xev-static">{text}</div></div>')
-    return _IMG.sub(svg, body)
+def page_figures(body: str, figures, numbers: dict) -> str:
+    """Each figure as the book shows it: its SVG inline instead of in an <img>, and
+    "Figure" in its citation replaced by the number Sphinx gave it. Both forms are
+    rendered from the figure's own data (helpers.pages.html); a figure whose
+    notebook form is not in the page is a build error, not a silent miss."""
+    from helpers.pages import html as markup
 
-
-def number_figures(body: str, numbers: dict) -> str:
-    def num(m):
-        n = numbers.get(f"fig-{m.group(1)}")
-        return "Figure " + ".".join(map(str, n)) if n else "Figure"
-    return _FIGNUM.sub(num, body)
+    for payload, svg in figures:
+        size = (payload["alt_text"], payload["width"], payload["height"])
+        stored = markup.static_chart(svg, *size)
+        if stored not in body:
+            raise ValueError(f"figure {payload['name']!r}: its stored chart markup is not in the page")
+        body = body.replace(stored, markup.inline_chart(svg, *size))
+        body = body.replace(markup.fignum_placeholder(payload["name"]),
+                            markup.fignum(numbers.get(f"fig-{payload['name']}")))
+    return body
 
 
 _TIP = re.compile(r'<span class="xev-tip"[^>]*>.*?</span>', re.S)
@@ -78,13 +89,12 @@ def _title(env, docname: str) -> str:
 def _page_context(app, pagename, templatename, context, doctree):
     if doctree is None or pagename not in app.env.found_docs:
         return
-    from helpers import cite
+    from helpers.pages import cite
 
     title = _title(app.env, pagename)
     body = context.get("body", "")
     body = cite.refresh(body)   # cite blocks with the address CITATION.cff names now
-    body = inline_figures(body)
-    body = number_figures(body, app.env.toc_fignumbers.get(pagename, {}).get("figure", {}))
+    body = page_figures(body, _figures(app, pagename), app.env.toc_fignumbers.get(pagename, {}).get("figure", {}))
     files = (f'<p class="xev-refman">For reference managers: '
              f'<a href="_static/cite/{pagename}.ris" download>RIS</a> · '
              f'<a href="_static/cite/{pagename}.json" download>CSL-JSON</a></p>')
@@ -107,7 +117,7 @@ def _page_context(app, pagename, templatename, context, doctree):
 def _write_cite_files(app, exception):
     if exception or app.builder.format != "html":
         return
-    from helpers import cite
+    from helpers.pages import cite
 
     out = Path(app.outdir) / "_static" / "cite"
     out.mkdir(parents=True, exist_ok=True)

@@ -62,7 +62,7 @@ def chapters(root: Path = ROOT) -> list[str]:
 
 def titles(root: Path = ROOT) -> dict[str, str]:
     """Page name -> its title (the first ``# `` heading of its notebook), in
-    toc order. In a notebook, pass ``helpers.paths.project_root()`` so that a
+    toc order. In a notebook, pass ``helpers.data.paths.project_root()`` so that a
     copy of the project reads its own pages."""
     import json
 

@@ -47,7 +47,7 @@ def _run(cmd, **kw):
 
 
 def build_current(check: bool) -> Path:
-    _run([sys.executable, BOOK / "_scripts" / "build.py", *(["--check"] if check else [])], cwd=ROOT)
+    _run([sys.executable, BOOK / "booktools" / "build.py", *(["--check"] if check else [])], cwd=ROOT)
     return BUILD / "html"
 
 
@@ -63,7 +63,7 @@ def build_edition(git: Path, version: str, commit: str) -> Path:
     _run(["git", "-C", git, "worktree", "add", "--detach", "--force", src, commit])
     # its own helpers and booktools, not this checkout's; its own data
     env = {**os.environ, "PYTHONPATH": str(src), "XIAOMI_EV_ROOT": str(src)}
-    _run([sys.executable, src / "book" / "_scripts" / "build.py", "--check"], cwd=src, env=env)
+    _run([sys.executable, src / "book" / "booktools" / "build.py", "--check"], cwd=src, env=env)
     return src
 
 
@@ -142,7 +142,8 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
 
     from booktools.browser import pdf
-    from helpers import cite, editions
+    from helpers.data import editions
+    from helpers.pages import cite
 
     b = cite.book()
     newest = b.version
@@ -166,7 +167,7 @@ def main(argv=None) -> None:
         commit = manifest.get("commit")
         if not commit:
             sys.exit(f"book/_editions/{version}.json records no commit: add one "
-                     f"(python -m helpers.editions write {version} --commit SHA)")
+                     f"(python -m helpers.data.editions write {version} --commit SHA)")
         src = build_edition(args.git, version, commit)
         try:
             folder = SITE / version

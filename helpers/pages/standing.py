@@ -13,7 +13,7 @@ standing of a row is computed from the data alone:
 
 ``Standing.marker`` is what the page API prints after the row's value, its
 source marker or its figure label. Notebooks never type a marker: they glue
-rows (``helpers.page``), and figure labels ask ``Page.marked``.
+rows (``helpers.pages.page``), and figure labels ask ``Page.marked``.
 """
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ class Standing:
 @cache
 def _verdicts(root_key: str) -> dict[tuple[str, str], str]:
     """(table, key) of each row a claim names as stating its figure -> the claim's verdict."""
-    from .descriptor import FACT_CHECK
+    from ..data.descriptor import FACT_CHECK
     from .evidence import raw_rows, table_with_role
 
     out: dict[tuple[str, str], str] = {}

@@ -18,7 +18,7 @@ from datetime import date
 
 import pandas as pd
 
-from .descriptor import SEARCHES, SOURCE_REGISTRY
+from ..data.descriptor import SEARCHES, SOURCE_REGISTRY
 
 _PLANS = ("target", "forecast")
 
@@ -40,8 +40,8 @@ def _published(source_id: str) -> date | None:
 def fact_dates(table: str, key: str) -> list[date]:
     """The dates in one row that are facts on its source's date: not schedules
     or plans ahead of the source (or, for an undated source, not schedules at all)."""
+    from ..data.loading import load_table
     from .evidence import resources
-    from .loading import load_table
 
     res = resources()[table]
     if res.role == SEARCHES:        # what the notes looked for: not a fact about the world

@@ -322,7 +322,7 @@ _DATE_TEXT = re.compile(r"\b(19|20)\d\d-\d\d(-\d\d)?\b")
 # numbers, not names that merely contain digits (SU7, Q1, Daily8)
 _NUMBER_TEXT = re.compile(r"(?<![\w.])\d(?:[\d,.]*\d)?(?![\w])")
 
-# "No other source gives X" is computed from subject_ids (helpers.factcheck), never typed:
+# "No other source gives X" is computed from subject_ids (helpers.pages.factcheck), never typed:
 # typed, it went stale as the tables grew.
 _TYPED_ABSENCE = re.compile(r"\bno other (source|page|report|row)s?\b|\bnone of our (other )?sources\b", re.I)
 

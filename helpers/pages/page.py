@@ -6,8 +6,8 @@ its "What to watch" items and ends with its coverage dates and citation. The
 page's "data as of" and "sources reach" dates come from the rows it actually
 used, not from whole tables.
 
-    from helpers.narrative import num
-    from helpers.page import Page
+    from helpers.pages.narrative import num
+    from helpers.pages.page import Page
 
     page = Page("trust-crisis", "Trust crisis")
     deliveries = page.load("deliveries")
@@ -21,7 +21,7 @@ HTML: a link with a tooltip) and ``{glue:text}`` for the version and dates.
 A statement without a number cites its rows with ``page.cite(name, *rows)``
 and ``{glue}`name``` at the end of the sentence: a small source marker.
 Markers of standing ([L], [U], ...) are added by this API from the rows
-(``helpers.standing``), never typed.
+(``helpers.pages.standing``), never typed.
 """
 from __future__ import annotations
 
@@ -31,11 +31,11 @@ from datetime import date
 
 import pandas as pd
 
+from ..data.descriptor import SEARCHES, WATCH_ITEMS
+from ..data.loading import load_table
+from ..data.provenance import ROW_REF
 from . import coverage, evidence, standing
 from .coverage import release_date
-from .descriptor import SEARCHES, WATCH_ITEMS
-from .loading import load_table
-from .provenance import ROW_REF
 
 __all__ = ["Page", "iso", "release_date"]
 
@@ -137,7 +137,7 @@ class Page:
         self.glued.add(name)
 
     def glue(self, name: str, text: str, *rows: pd.Series, how: str | None = None) -> None:
-        """Glue the number ``text`` (formatted by helpers.narrative) as a link to its evidence.
+        """Glue the number ``text`` (formatted by helpers.pages.narrative) as a link to its evidence.
 
         One row: the link goes to that row's entry in the evidence appendix.
         Several rows, or ``how`` (the arithmetic, in words): the number is
@@ -205,7 +205,7 @@ class Page:
         return f"{text} {m}" if m else text
 
     def value_text(self, row: pd.Series, field: str = "value") -> str:
-        """A row's value in its unit, as the prose says it (helpers.narrative.quantity)."""
+        """A row's value in its unit, as the prose says it (helpers.pages.narrative.quantity)."""
         from .narrative import quantity
 
         table, _ = _row_ref(row)
@@ -312,16 +312,16 @@ class Page:
         return out
 
     def as_of(self) -> date:
-        """The newest date on which any row this page used was known (helpers.coverage)."""
+        """The newest date on which any row this page used was known (helpers.pages.coverage)."""
         return coverage.as_of(self.used)
 
     def sources_reach(self) -> date:
-        """The date of the newest fact this page uses (helpers.coverage)."""
+        """The date of the newest fact this page uses (helpers.pages.coverage)."""
         return coverage.reach(self.used)
 
     def coverage(self, name: str = "coverage", whole_book: bool = False) -> None:
         """Glue ``name``: where this page's sources stop, from the same computation as
-        the header (helpers.coverage), and the month-by-month evidence that little or
+        the header (helpers.pages.coverage), and the month-by-month evidence that little or
         nothing later exists: the research notes' counts of new dated facts for each
         month after the page's newest fact (rows of ``searches`` that span one calendar
         month), each count a link to its row, and the searches that found nothing in
@@ -404,8 +404,8 @@ class Page:
         entries and the citation block, and report the tables this run read."""
         from IPython.display import HTML, display
 
+        from ..data.loading import TABLES_READ
         from . import cite
-        from .loading import TABLES_READ
 
         as_of, reach = self.as_of(), self.sources_reach()
         reach_text = reach.strftime("%Y-%m")
@@ -427,7 +427,7 @@ class Page:
                          'made</h3>')
             parts += [evidence.derived_entry_html(n, t, refs, how) for n, (t, refs, how) in self.derived.items()]
         # The tables this run read travel with the output, so the build re-runs the
-        # notebook when any of them changes (book/_scripts/build.py reads this).
+        # notebook when any of them changes (book/booktools/build.py reads this).
         # one wrapper: the citation and the derived entries are end matter, not prose
         display(HTML('<div class="xev-endmatter">' + "".join(parts) + "</div>"),
                 metadata={"xev": {"tables": sorted(TABLES_READ)}})

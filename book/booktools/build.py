@@ -8,10 +8,10 @@ metadata (``xev.inputs``); a notebook whose hash differs is re-executed, so a
 change in data/ or helpers/ can never leave a stale output behind. (Jupyter
 Book's own cache keys on cell code only, so it is switched off.)
 
-    python book/_scripts/build.py            # execute stale notebooks, build HTML
-    python book/_scripts/build.py --execute  # only execute stale notebooks
-    python book/_scripts/build.py --status   # list stale notebooks, exit 1 if any
-    python book/_scripts/build.py --check    # build HTML from stored outputs; fail if any is stale
+    python book/booktools/build.py            # execute stale notebooks, build HTML
+    python book/booktools/build.py --execute  # only execute stale notebooks
+    python book/booktools/build.py --status   # list stale notebooks, exit 1 if any
+    python book/booktools/build.py --check    # build HTML from stored outputs; fail if any is stale
 """
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def _code(nb: dict) -> str:
 
 
 def tables_loaded(nb: dict) -> list[str]:
-    """The tables a notebook reads: those its last run reported (helpers.page
+    """The tables a notebook reads: those its last run reported (helpers.pages.page
     records every table read, including those reached through row references),
     and those its code names."""
     code = _code(nb)
@@ -57,7 +57,7 @@ def tables_loaded(nb: dict) -> list[str]:
 
 
 def tables_reported(nb) -> list[str]:
-    """The tables the run's outputs say it read (metadata of helpers.page's last cell)."""
+    """The tables the run's outputs say it read (metadata of helpers.pages.page's last cell)."""
     found = set()
     for cell in nb.cells:
         for out in cell.get("outputs", []):
@@ -72,11 +72,11 @@ def input_files(nb: dict) -> list[Path]:
     # the package with its data files (fonts the figures are drawn with), not its caches
     files += sorted(f for f in (ROOT / "helpers").rglob("*") if f.is_file() and "__pycache__" not in f.parts)
     if "booktools" in _code(nb):  # a page that reads the toc (page list, titles) through booktools.project
-        files += [BOOK / "_toc.yml", BOOK / "_scripts" / "project.py"]
+        files += [BOOK / "_toc.yml", BOOK / "booktools" / "project.py"]
     return files
 
 
-# CITATION.cff's url reaches the pages through the build (helpers.cite.refresh
+# CITATION.cff's url reaches the pages through the build (helpers.pages.cite.refresh
 # renders the stored cite blocks again), never through a notebook's outputs:
 # setting or changing it re-executes nothing.
 _URL_LINE = re.compile(rb"^url:.*\n?", re.M)
@@ -151,12 +151,12 @@ def write_vega_bundle() -> None:
     import inspect
     from importlib.metadata import version
 
-    from helpers import charts
+    from helpers.pages import charts
 
     vega = VEGA
     maker = hashlib.sha256(inspect.getsource(charts.javascript_bundle).encode()).hexdigest()[:12]
     stamp = (f"// vega-lite {charts.VEGALITE} from vl-convert {version('vl-convert-python')}, "
-             f"wrapper {maker}; written by book/_scripts/build.py\n")
+             f"wrapper {maker}; written by book/booktools/build.py\n")
     if not vega.exists() or not vega.read_text("utf-8").startswith(stamp):
         vega.parent.mkdir(parents=True, exist_ok=True)
         vega.write_text(stamp + charts.javascript_bundle(), "utf-8")
@@ -169,7 +169,7 @@ def _joined(value) -> str:
 def figure_outputs() -> dict[str, dict]:
     """Figure name -> ``{"svg", "payload"}``: the SVG rendered in the kernel and
     the rows plotted, read from the notebooks' stored outputs (charts.Figure)."""
-    from helpers import charts
+    from helpers.pages import charts
 
     found: dict[str, dict] = {}
     where: dict[str, str] = {}
@@ -190,7 +190,7 @@ def figure_outputs() -> dict[str, dict]:
 
 
 def _write_figure(folder: Path, name: str, item: dict) -> None:
-    from helpers import charts
+    from helpers.pages import charts
 
     (folder / f"{name}.svg").write_text(item["svg"], "utf-8")
     (folder / f"{name}.png").write_bytes(charts.svg_to_png(item["svg"], scale=2))
@@ -219,9 +219,9 @@ def export_figures(jobs: int) -> None:
 
 def copy_data() -> None:
     """Publish exactly the tables the descriptor lists, and the descriptor, once
-    they verify (helpers.publish): never a stray, linked or stale file."""
-    from helpers.errors import DataError
-    from helpers.publish import publish_tables
+    they verify (helpers.data.publish): never a stray, linked or stale file."""
+    from helpers.data.errors import DataError
+    from helpers.data.publish import publish_tables
 
     try:
         publish_tables(STATIC / "data", ROOT)
@@ -232,7 +232,7 @@ def copy_data() -> None:
 def build(jobs: int) -> None:
     """Sphinx and the static assets at once: neither needs the other until the
     end, when the assets are mirrored into the output."""
-    from helpers import charts  # noqa: F401  (import once, before the threads below use it)
+    from helpers.pages import charts  # noqa: F401  (import once, before the threads below use it)
 
     jb = Path(sys.executable).parent / "jupyter-book"
     cmd = [str(jb), "build", str(BOOK), "--warningiserror", "--keep-going", "--quiet"]

@@ -13,12 +13,11 @@ Condensed shipped in ``helpers/fonts`` and served to browsers from
 ``book/_static/fonts``, so vl-convert and the browser measure every label
 alike), regular weight, Latin characters only, no label truncated with "…".
 
-Imported on its own (``from helpers import charts``) so that ``import
+Imported on its own (``from helpers.pages import charts``) so that ``import
 helpers`` never pulls in Altair.
 """
 from __future__ import annotations
 
-import base64
 import csv
 import html
 import io
@@ -33,7 +32,8 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 
-from .loading import sources as _sources
+from ..data.loading import sources as _sources
+from . import html as html_markup
 
 # Okabe & Ito's palette: distinguishable under the common colour-vision
 # deficiencies (tests check the pairwise contrast under simulation).
@@ -122,7 +122,7 @@ def wrapped_axis(**kwargs) -> alt.Axis:
 
 
 def source_names(source_ids) -> list[str]:
-    """Short citation names for source ids, in order, each once (helpers.evidence.source_name)."""
+    """Short citation names for source ids, in order, each once (helpers.pages.evidence.source_name)."""
     from .evidence import source_name
 
     return list(dict.fromkeys(source_name(sid) for sid in dict.fromkeys(source_ids)))
@@ -240,7 +240,7 @@ def _plotted_keys(spec, key: str) -> set[str]:
 
 @cache
 def _quotes(table: str) -> dict:
-    from .loading import load_table
+    from ..data.loading import load_table
 
     df = load_table(table)
     key = df.attrs["primary_key"][0]
@@ -253,7 +253,7 @@ def _quotes(table: str) -> dict:
 def _all_quotes(key: str) -> dict:
     """Row key -> quote, over every table whose primary key is ``key`` (rows
     gathered from several tables, or a frame that lost its table's name)."""
-    from .loading import list_tables, load_table
+    from ..data.loading import list_tables, load_table
 
     out: dict = {}
     for t in list_tables():
@@ -306,7 +306,7 @@ class Figure:
             raise ValueError(f"figure {name!r}: give it a title")
         self.name, self.title, self.alt_text = name, title.strip(), alt_text
         self.page, self.chapter = page, chapter
-        # helpers.coverage computes it from the plotted rows (Page.figure passes it); a bare
+        # helpers.pages.coverage computes it from the plotted rows (Page.figure passes it); a bare
         # Figure, in tests, is dated by its own rows the same way
         self.data_as_of = data_as_of or _as_of_rows(rows)
         self.source = source_line(rows)
@@ -372,7 +372,7 @@ class Figure:
         return f"fig-{self.name}"
 
     def citation(self) -> str:
-        """The figure's "Cite this figure" block (helpers.cite: APA and BibTeX,
+        """The figure's "Cite this figure" block (helpers.pages.cite: APA and BibTeX,
         with the figure's public address when CITATION.cff sets one). The
         figure's number is a placeholder the book's build fills in."""
         from . import cite
@@ -380,25 +380,12 @@ class Figure:
         return cite.figure_block(self.name, self.title, self.page, self.chapter, self.data_as_of)
 
     def to_html(self) -> str:
-        """The figure block: the static SVG as an <img> (JupyterLab's sanitizer
-        keeps it in an untrusted notebook; the book inlines it), the spec for the
-        interactive view, the downloads and the citation."""
-        n, w, h = self.name, self.svg_width, self.svg_height
-        data = base64.b64encode(self.svg.encode("utf-8")).decode("ascii")
-        alt_text = html.escape(self.alt_text, quote=True)
-        files = f"_static/figures/{n}"
-        return (
-            f'<div class="xev-figure" data-figure="{n}" style="max-width:{w * DESKTOP_SCALE:.0f}px">'
-            f'<div class="xev-chart" style="aspect-ratio:{w:g} / {h:g}">'
-            f'<img class="xev-static" src="data:image/svg+xml;base64,{data}" alt="{alt_text}" '
-            f'width="{w:g}" height="{h:g}"></div>'
-            f'<script type="application/json" class="xev-spec">{self.spec_json()}</script>'
-            f'<p class="xev-downloads">Download: <a href="{files}.svg" download>SVG</a>'
-            f' · <a href="{files}.png" download>PNG (2x)</a>'
-            f' · <a href="{files}.csv" download>data (CSV, with sources and quotes)</a></p>'
-            + self.citation() +
-            "</div>"
-        )
+        """The figure block as notebooks carry it (helpers.pages.html): the static
+        SVG as an <img> (the book writes it inline), the spec for the interactive
+        view, the downloads and the citation."""
+        chart = html_markup.static_chart(self.svg, self.alt_text, self.svg_width, self.svg_height)
+        return html_markup.figure_block(self.name, chart, self.spec_json(), self.citation(),
+                                        self.svg_width * DESKTOP_SCALE)
 
     def payload(self) -> dict:
         """What the build needs to write the figure's files (MIME type ``MIME``)."""
@@ -413,10 +400,10 @@ class Figure:
 
 
 def _as_of_rows(rows: pd.DataFrame) -> date:
-    """The as-of date (helpers.coverage) of plotted rows. A selection keeps its table's
+    """The as-of date (helpers.pages.coverage) of plotted rows. A selection keeps its table's
     name in attrs; one that lost it is matched by key in every table that has its key column."""
+    from ..data.loading import list_tables, load_table
     from . import coverage, evidence
-    from .loading import list_tables, load_table
 
     key = _key_of(rows)
     tables = [rows.attrs["name"]] if rows.attrs.get("name") else \
@@ -437,7 +424,7 @@ def neutralise(cell) -> str:
     minus-sign forms, after spaces or invisible format characters; a tab or a
     carriage return) gets a leading apostrophe. One rule guards what is read and
     what is published. Plain numbers, such as -5.5, are left as they are."""
-    from .tables import formula_start
+    from ..data.tables import formula_start
 
     if cell is None:
         return ""

@@ -31,11 +31,13 @@ import http.server
 import os
 import re
 import shutil
+import string
 import sys
 import threading
 from pathlib import Path
 
 from booktools.project import pages
+from helpers.pages import html as markup
 
 BOOK = Path(__file__).resolve().parent.parent
 HTML = BOOK / "_build" / "html"
@@ -44,17 +46,20 @@ CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/c
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-default-apps", "--disable-quic"]
 
-STATIC_FIGURES = """() => {
-  document.querySelectorAll('.xev-figure').forEach(fig => {
-    const name = fig.dataset.figure, chart = fig.querySelector('.xev-chart');
+# Every interactive chart replaced by its PNG (print and screenshots); the class
+# names and the figures' file paths are those helpers.pages.html writes.
+STATIC_FIGURES = string.Template("""() => {
+  document.querySelectorAll('.$figure').forEach(fig => {
+    const name = fig.dataset.figure, chart = fig.querySelector('.$chart');
     if (!chart) return;  // already static
     const img = document.createElement('img');
-    img.src = '_static/figures/' + name + '.png';
+    img.src = '$files'.replace('NAME', name) + '.png';
     img.alt = chart.getAttribute('aria-label');
-    img.className = 'xev-static-figure';
+    img.className = '$static_figure';
     chart.replaceWith(img);
   });
-}"""
+}""").substitute(figure=markup.FIGURE, chart=markup.CHART, files=markup.figure_files("NAME"),
+                  static_figure=markup.STATIC_FIGURE)
 # Pages joined into one document for print: each page's article in a section of
 # its own, its ids prefixed with the page's name so that none collides. Then every
 # link to the book: to its target inside this document when that is printed here
@@ -270,7 +275,7 @@ def pdf(html: Path = HTML, out: Path | None = None, root: Path | None = None, pu
     root = root or BOOK.parent
     out = out or BOOK / "_build" / "pdf"
     if edition is None:
-        from helpers import cite
+        from helpers.pages import cite
 
         b = cite.book()
         edition = {"title": b.title, "author": b.author, "version": b.version}

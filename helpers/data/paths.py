@@ -39,7 +39,7 @@ def project_root(root: str | os.PathLike | None = None) -> Path:
     """The folder holding data/ and seeds/: ``root``, else $XIAOMI_EV_ROOT,
     else the checkout this package sits in."""
     if root is None:
-        root = os.environ.get(ROOT_ENV) or Path(__file__).resolve().parent.parent
+        root = os.environ.get(ROOT_ENV) or Path(__file__).resolve().parents[2]   # helpers/data/paths.py
     root = Path(root)
     try:
         ok = (root / "data").is_dir()

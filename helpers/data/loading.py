@@ -21,7 +21,7 @@ from .errors import DataError
 from .paths import DESCRIPTOR, project_root
 
 #: Names of the tables this process has read: a notebook reports them when it
-#: ends (helpers.page), so the build knows which data files its outputs depend on.
+#: ends (helpers.pages.page), so the build knows which data files its outputs depend on.
 TABLES_READ: set[str] = set()
 
 _RACY_NS = 2_000_000_000

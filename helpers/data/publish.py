@@ -1,7 +1,7 @@
 """What the book publishes of the data: exactly the tables the descriptor
 lists, after ``verify()`` passes, plus the descriptor, and nothing else.
 
->>> from helpers.publish import publish_tables
+>>> from helpers.data.publish import publish_tables
 >>> publish_tables(Path("book/_static/data"))        # raises DataError if the data does not verify
 
 Files are read with the same confined, regular-files-only reader as the

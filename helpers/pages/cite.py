@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
-from .paths import project_root
+from ..data.paths import project_root
+from . import html as html_markup
 
 #: What a cite block says when CITATION.cff names no public address.
 ADDRESS_NOT_SET = ("The book's public address is not set (no url in CITATION.cff; see the README, "
@@ -153,15 +154,10 @@ def citation_block(chapter: str, slug: str, data_as_of: date) -> str:
 
 # ---------------------------------------------------------------- figures
 
-def _fignum(name: str) -> str:
-    # a placeholder the book's build fills with the number Sphinx gives the figure
-    return f'<span class="xev-fignum" data-figure="{html.escape(name)}">Figure</span>'
-
-
 def _figure_inner(name: str, title: str, page: str | None, chapter: str | None, data_as_of: str) -> str:
     b = book()
     e = html.escape
-    num = _fignum(name)
+    num = html_markup.fignum_placeholder(name)   # the build writes the number Sphinx gives
     chap = f", chapter &ldquo;{e(chapter)}&rdquo;" if chapter else ""
     url = address(f"{page_path(page) if page else ''}#fig-{name}")
     apa_html = (f"{e(b.author)}. ({b.year}). {num}: {e(title)} [Figure]. "

@@ -13,14 +13,14 @@ come from data files, and data is untrusted input.
 from __future__ import annotations
 
 import csv
-import html
 import io
 import re
 from functools import cache
 
 import pandas as pd
 
-from .paths import project_root
+from ..data.paths import project_root
+from .html import esc  # noqa: F401  (evidence.esc: the one escaping rule, for notebooks too)
 
 EVIDENCE_PAGE = "evidence"
 PROVENANCE = ("source_id", "quote", "quote_origin", "derivation")
@@ -35,9 +35,9 @@ CONFIDENCE_WORDS = {"H": "high: several pages agree", "M": "medium: one credible
 
 @cache
 def resources(root_key: str = "") -> dict:
-    """The tables as the descriptor describes them (helpers.descriptor.Resource):
+    """The tables as the descriptor describes them (helpers.data.descriptor.Resource):
     what each means to the book (same quantity, main field, role) lives there."""
-    from .descriptor import load_descriptor
+    from ..data.descriptor import load_descriptor
 
     return load_descriptor(project_root(root_key or None))
 
@@ -66,7 +66,7 @@ def href(table: str, key: str) -> str:
 
 @cache
 def _sources(root_key: str) -> pd.DataFrame:
-    from .loading import sources
+    from ..data.loading import sources
     return sources(root_key or None).set_index("source_id")
 
 
@@ -99,8 +99,8 @@ def is_low(row: pd.Series) -> bool:
 def raw_rows(table: str, root_key: str = "") -> dict[str, dict[str, str]]:
     """The rows of a table exactly as written in its CSV, by primary key (read through
     the descriptor and the confined reader, like every other read of the data)."""
-    from .loading import TABLES_READ
-    from .paths import read_confined
+    from ..data.loading import TABLES_READ
+    from ..data.paths import read_confined
 
     TABLES_READ.add(table)
     res = resources(root_key)[table]
@@ -111,11 +111,6 @@ def raw_rows(table: str, root_key: str = "") -> dict[str, dict[str, str]]:
 def same_quantity(table: str, key: str, root_key: str = "") -> list[str]:
     """Keys of the other rows of ``table`` that report the same quantity."""
     return resources(root_key)[table].quantity_peers(raw_rows(table, root_key), key)
-
-
-def esc(x) -> str:
-    """Text as HTML (attributes included); a missing value is empty."""
-    return html.escape("" if x is None or (isinstance(x, float) and pd.isna(x)) else str(x), quote=True)
 
 
 
@@ -144,7 +139,7 @@ def mark_html(markers) -> str:
 def link(text: str, table: str, key: str, tip_id: str, cls: str = "xev-ev") -> str:
     """A glued number: a link to its entry, described by a tooltip that shows
     on hover and on keyboard focus and that screen readers read out. The row's
-    standing (helpers.standing) decides the marker after it."""
+    standing (helpers.pages.standing) decides the marker after it."""
     from . import standing
 
     return (f'<span class="xev-evw"><a class="{cls}" href="{esc(href(table, key))}" aria-describedby="{tip_id}">'
@@ -225,7 +220,7 @@ def entry_html(table: str, key: str, heading_level: int = 4) -> str:
 
 
 def standing_text(table: str, key: str) -> str:
-    """The row's standing in words, with the marker it earns (helpers.standing)."""
+    """The row's standing in words, with the marker it earns (helpers.pages.standing)."""
     from . import standing
 
     st = standing.of(table, key)

@@ -10,8 +10,8 @@ A manifest also records the commit the edition was released from
 (``commit``): ``make site`` builds each earlier edition from it
 (booktools.site), so every edition stays readable at its own address.
 
-    python -m helpers.editions write 0.1.0            # the current data as edition 0.1.0, at HEAD
-    python -m helpers.editions write 0.1.0 --commit C # ... released from commit C
+    python -m helpers.data.editions write 0.1.0            # the current data as edition 0.1.0, at HEAD
+    python -m helpers.data.editions write 0.1.0 --commit C # ... released from commit C
 """
 from __future__ import annotations
 
@@ -166,7 +166,7 @@ def head_commit(root) -> str:
 def main(argv: list[str]) -> int:
     import argparse
 
-    ap = argparse.ArgumentParser(prog="python -m helpers.editions")
+    ap = argparse.ArgumentParser(prog="python -m helpers.data.editions")
     ap.add_argument("command", choices=["write"])
     ap.add_argument("version")
     ap.add_argument("--commit", help="the commit the edition is released from (default: HEAD)")

@@ -7,8 +7,8 @@ Most fact tables end with the same provenance fields (``source_id``, ``quote``,
 written as its name alone (``"quote"``). This module expands the one into the
 full, standard Data Package that readers and tools get:
 
-    python -m helpers.schema           # write data/datapackage.json from data/schema/
-    python -m helpers.schema --check   # exit 1 if data/datapackage.json is not current
+    python -m helpers.data.schema           # write data/datapackage.json from data/schema/
+    python -m helpers.data.schema --check   # exit 1 if data/datapackage.json is not current
 
 Edit data/schema/, never data/datapackage.json by hand (a test checks it is current).
 """
@@ -70,7 +70,7 @@ def main(argv: list[str]) -> int:
         return 1
     if argv == ["--check"]:
         if (root / TARGET).read_text("utf-8") != wanted:
-            print(f"{TARGET} is not current: run `python -m helpers.schema` (edit data/schema/, not {TARGET})",
+            print(f"{TARGET} is not current: run `python -m helpers.data.schema` (edit data/schema/, not {TARGET})",
                   file=sys.stderr)
             return 1
         print(f"{TARGET} is current")

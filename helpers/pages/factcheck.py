@@ -2,7 +2,7 @@
 that says which other sources in our tables report a claim's figure.
 
 That sentence is computed here from the claim's ``subject_ids`` (the rows that
-state its figure) and the same-quantity rule (``helpers.evidence``): typed by
+state its figure) and the same-quantity rule (``helpers.pages.evidence``): typed by
 hand, it went stale as the tables grew (``helpers check`` now refuses it).
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ from functools import cache
 
 import pandas as pd
 
+from ..data.descriptor import FACT_CHECK
 from . import evidence, standing
-from .descriptor import FACT_CHECK
 from .narrative import num
 
 __all__ = ["verdicts", "distinct_claims", "glue_verdict_counts", "subjects", "others_html"]
