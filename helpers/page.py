@@ -127,6 +127,12 @@ class Page:
         for key in frame[field]:
             self.used[(table, str(key))] = None
 
+    def use(self, *tables: str) -> dict[str, pd.DataFrame]:
+        """Load ``tables`` and record every one of their rows as used (an appendix shows them all)."""
+        for name in tables:
+            self.rows(name, self.load(name))
+        return {name: self.load(name) for name in tables}
+
     # ------------------------------------------------------------ glue
 
     def _name(self, name: str) -> None:
@@ -173,6 +179,53 @@ class Page:
         """Glue many fields at once: ``{name: (row,)}`` or ``{name: (row, field)}``."""
         for name, spec in values.items():
             self.glue_value(name, *spec)
+
+    def glue_rows(self, table: str, say=None, **names: str) -> None:
+        """Glue many values of ``table`` in one declarative call: ``name="key"`` glues that
+        row's value as ``glue_value`` says it, ``name="key:field"`` another of its fields;
+        ``say`` (a helpers.narrative formatter, e.g. ``ordinal``) words every value instead."""
+        for name, ref in names.items():
+            key, _, field = ref.partition(":")
+            row = self.row(table, key)
+            if say is None:
+                self.glue_value(name, row, field or "value")
+            else:
+                self.glue(name, say(row[field or "value"]), row)
+
+    def glue_range(self, name: str, row: pd.Series, repeat: bool = False) -> None:
+        """Glue a row's ``value`` to ``value_high`` range in its unit ("3 to 4 months";
+        ``repeat``: "73 kWh to 101.7 kWh"), with the row's standing marker."""
+        from .narrative import span
+
+        self.glue(name, span(row["value"], row["value_high"], row["unit"], repeat), row)
+
+    def glue_published(self, how: str | None = None, **names) -> None:
+        """Glue, for ``name=row`` (or a tuple of rows), the publication date of the row's
+        source: when a report appeared (``how`` says so when several rows share it)."""
+        for name, rows in names.items():
+            rows = rows if isinstance(rows, tuple) else (rows,)
+            self.glue(name, iso(self.published(rows[0])), *rows, how=how)
+
+    def published(self, row: pd.Series) -> pd.Timestamp:
+        """The publication date of a row's source (NaT when the registry has none)."""
+        return pd.Timestamp(evidence.source(row["source_id"])["published"])
+
+    def searches(self, *keys: str, found_nothing: bool = False) -> list[pd.Series]:
+        """Rows of the research notes' searches (the evidence for an absence), recorded as used;
+        ``found_nothing`` fails loudly when one of them now found something (reword its sentence)."""
+        table = evidence.table_with_role(SEARCHES)
+        rows = [self.row(table, key) for key in keys]
+        for key, row in zip(keys, rows):
+            if found_nothing and row["found"] != 0:
+                raise ValueError(f"{key}: this search now found something: reword the sentence that cites it")
+        return rows
+
+    def cites(self, table: str, how: str | None = None, **names: str) -> None:
+        """Glue many source markers in one declarative call: ``name="key other-key"`` cites
+        those rows of ``table`` (``"other_table:key"`` names a row of another table)."""
+        for name, refs in names.items():
+            rows = [self.row(*ref.split(":", 1)) if ":" in ref else self.row(table, ref) for ref in refs.split()]
+            self.cite(name, *rows, how=how)
 
     def cite(self, name: str, *rows: pd.Series, how: str | None = None) -> None:
         """Glue a source marker for a statement with no number of its own: a small
