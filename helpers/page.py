@@ -119,6 +119,12 @@ class Page:
         self.used[(table, key)] = None
         return row
 
+    def select(self, table: str, keys: list[str], columns: list[str]) -> pd.DataFrame:
+        """The rows of ``table`` with these keys, in this order, with these columns (keep the key
+        column and ``source_id``): the rows a figure plots, passed on to ``figure``."""
+        field = self.key_field(table)
+        return self.load(table).set_index(field).loc[list(keys)].reset_index()[columns]
+
     def rows(self, table: str, frame: pd.DataFrame) -> None:
         """Record every row of ``frame`` (a selection of ``table`` that keeps its key column) as used."""
         field = self.key_field(table)
@@ -181,16 +187,27 @@ class Page:
             self.glue_value(name, *spec)
 
     def glue_rows(self, table: str, say=None, **names: str) -> None:
-        """Glue many values of ``table`` in one declarative call: ``name="key"`` glues that
-        row's value as ``glue_value`` says it, ``name="key:field"`` another of its fields;
-        ``say`` (a helpers.narrative formatter, e.g. ``ordinal``) words every value instead."""
+        """Glue many values in one declarative call: ``name="key"`` glues the value of that row
+        of ``table`` as ``glue_value`` says it, ``name="key:field"`` another of its fields, and
+        ``name="other_table:key[:field]"`` a row of another table; ``say`` (a helpers.narrative
+        formatter, e.g. ``ordinal``) words every value instead."""
         for name, ref in names.items():
-            key, _, field = ref.partition(":")
-            row = self.row(table, key)
+            row_table, key, field = self._ref(table, ref)
+            row = self.row(row_table, key)
             if say is None:
-                self.glue_value(name, row, field or "value")
+                self.glue_value(name, row, field)
             else:
-                self.glue(name, say(row[field or "value"]), row)
+                self.glue(name, say(row[field]), row)
+
+    @staticmethod
+    def _ref(table: str, ref: str) -> tuple[str, str, str]:
+        """``key``, ``key:field``, ``table:key`` or ``table:key:field`` as (table, key, field)."""
+        parts = ref.split(":")
+        if parts[0] in evidence.resources():
+            table, parts = parts[0], parts[1:]
+        if not 1 <= len(parts) <= 2:
+            raise ValueError(f"{ref!r}: write a row as key, key:field, table:key or table:key:field")
+        return table, parts[0], parts[1] if len(parts) == 2 else "value"
 
     def glue_range(self, name: str, row: pd.Series, repeat: bool = False) -> None:
         """Glue a row's ``value`` to ``value_high`` range in its unit ("3 to 4 months";
@@ -208,7 +225,12 @@ class Page:
 
     def published(self, row: pd.Series) -> pd.Timestamp:
         """The publication date of a row's source (NaT when the registry has none)."""
-        return pd.Timestamp(evidence.source(row["source_id"])["published"])
+        return pd.Timestamp(self.source(row["source_id"])["published"])
+
+    @staticmethod
+    def source(source_id: str) -> pd.Series:
+        """A source's entry in the registry (title, publisher, published, url, confidence, kind, path)."""
+        return evidence.source(source_id)
 
     def searches(self, *keys: str, found_nothing: bool = False) -> list[pd.Series]:
         """Rows of the research notes' searches (the evidence for an absence), recorded as used;
@@ -224,7 +246,7 @@ class Page:
         """Glue many source markers in one declarative call: ``name="key other-key"`` cites
         those rows of ``table`` (``"other_table:key"`` names a row of another table)."""
         for name, refs in names.items():
-            rows = [self.row(*ref.split(":", 1)) if ":" in ref else self.row(table, ref) for ref in refs.split()]
+            rows = [self.row(*self._ref(table, ref)[:2]) for ref in refs.split()]
             self.cite(name, *rows, how=how)
 
     def cite(self, name: str, *rows: pd.Series, how: str | None = None) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-__all__ = ["bars"]
+__all__ = ["bars", "date_axis"]
 
 _LIST = object()      # the default sort: the rows' own order
 
@@ -39,3 +39,9 @@ def bars(data: pd.DataFrame, y: str, x: str, *, x_title: str, step: float, toolt
     if text:
         marks.append(base.mark_text(align="left", dx=4).encode(text=text))
     return alt.layer(*marks, *layers).properties(height=alt.Step(step), **properties)
+
+
+def date_axis(dates) -> alt.Axis:
+    """A time axis labelled at the data's own dates (month-end counts would sit under the next month's tick)."""
+    return alt.Axis(values=[alt.DateTime(year=d.year, month=d.month, date=d.day) for d in sorted(set(dates))],
+                    format="%b %Y", grid=False)
