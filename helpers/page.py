@@ -6,15 +6,22 @@ its "What to watch" items and ends with its coverage dates and citation. The
 page's "data as of" and "sources reach" dates come from the rows it actually
 used, not from whole tables.
 
-    from helpers.narrative import num
+    from helpers.narrative import pct
     from helpers.page import Page
 
     page = Page("trust-crisis", "Trust crisis")
-    deliveries = page.load("deliveries")
-    q3 = page.row("deliveries", "del-2025-q3-yicai")
-    page.glue("q3_2025", num(q3["value"]), q3)      # {glue}`q3_2025` in markdown
+    page.glue_table()          # the values its prose names, declared in book/_glue/trust-crisis.csv
+    q1 = page.row("deliveries", "del-2026-q1-chinadailybrief")
+    page.glue("q1_2026_fall", pct(q1["change_pct"], qualifier=q1["qualifier"]), q1)   # {glue}`q1_2026_fall`
+    page.figure(chart, "trust-monthly", title=..., alt_text=..., rows=page.select("deliveries", keys, columns))
     ...
     page.finish()                                    # last cell (remove-input)
+
+What the notebooks would otherwise write again is here: ``glue_table`` (one
+declarative call over the page's glue table), ``glue_rows`` and ``cites`` (the
+same, declared in code), ``glue_value`` (a row's value in its unit, with its
+qualifier), ``glue_range``, ``glue_published``, ``select`` (a figure's rows),
+``searches`` (the evidence for an absence), ``use`` (whole tables, for an appendix).
 
 Markdown uses the plain ``{glue}`name``` role for numbers (the glued value is
 HTML: a link with a tooltip) and ``{glue:text}`` for the version and dates.
@@ -185,6 +192,13 @@ class Page:
         """Glue many fields at once: ``{name: (row,)}`` or ``{name: (row, field)}``."""
         for name, spec in values.items():
             self.glue_value(name, *spec)
+
+    def glue_table(self) -> None:
+        """Glue, in one declarative call, the values and source markers this page declares in
+        its glue table (``book/_glue/<page>.csv``: name, how it is said, the rows; see helpers.gluetable)."""
+        from . import gluetable
+
+        gluetable.glue(self, gluetable.read(self.slug))
 
     def glue_rows(self, table: str, say=None, **names: str) -> None:
         """Glue many values in one declarative call: ``name="key"`` glues the value of that row
