@@ -32,6 +32,7 @@ STATIC = BOOK / "_static"
 BUILD = BOOK / "_build"
 LOAD = re.compile(r"""(?:load_table|\.load|\.row)\(\s*["']([a-z_]+)["']""")
 ALL_TABLES = re.compile(r"list_tables\(|verify\(")
+PAGE_SLUG = re.compile(r"""\bPage\(\s*["']([a-z0-9][a-z0-9-]*)["']""")
 # A figure block (charts.Figure) in a page or a stored output, with its Vega-Lite spec.
 FIGURE = re.compile(r'<div class="xev-figure" data-figure="([a-z0-9-]+)"[^>]*>(?:(?!<div class="xev-figure").)*?'
                     r'<script type="application/json" class="xev-spec">(.*?)</script>', re.S)
@@ -71,6 +72,10 @@ def input_files(nb: dict) -> list[Path]:
     files += sorted((ROOT / "seeds").rglob("*.txt")) + sorted((ROOT / "seeds" / "research").glob("*.md"))
     # the package with its data files (fonts the figures are drawn with), not its caches
     files += sorted(f for f in (ROOT / "helpers").rglob("*") if f.is_file() and "__pycache__" not in f.parts)
+    from helpers.pages.gluetable import path_of
+
+    # the page's glue table (helpers.pages.gluetable): the values it declares are inputs, like its code
+    files += [ROOT / path_of(slug) for slug in PAGE_SLUG.findall(_code(nb))]
     if "booktools" in _code(nb):  # a page that reads the toc (page list, titles) through booktools.project
         files += [BOOK / "_toc.yml", BOOK / "booktools" / "project.py"]
     return files

@@ -15,7 +15,7 @@ from ..data.descriptor import FACT_CHECK
 from . import evidence, standing
 from .narrative import num
 
-__all__ = ["verdicts", "distinct_claims", "glue_verdict_counts", "subjects", "others_html"]
+__all__ = ["verdicts", "distinct_claims", "glue_verdict_counts", "subjects", "others_html", "claims_html"]
 
 
 @cache
@@ -88,3 +88,29 @@ def others_html(page, claim) -> str:
         links.append(evidence.link(text, t, k, f"xev-tip-fc-{claim['claim_id']}-{i}"))
     return ("Other sources in our tables that report the same quantity (same measure, period and scope): "
             + "; ".join(links) + ".")
+
+
+def claims_html(page, chapters: dict[str, str]) -> str:
+    """Every claim, under its chapter's title (``chapters``: slug to title, in the book's order):
+    the claim, its verdict, the seed's words, the evidence sentence, the other sources reporting
+    the same quantity and the evidence rows, each linked (and recorded as used on ``page``)."""
+    esc = evidence.esc
+    claims = page.load(evidence.table_with_role(FACT_CHECK))
+    parts = []
+    for slug, title in chapters.items():
+        parts.append(f"<h3>{esc(title)}</h3>")
+        for _, c in claims[claims["chapter"].eq(slug)].iterrows():
+            ids = c["evidence_ids"] if isinstance(c["evidence_ids"], str) else ""
+            refs = [ref.split(":", 1) for ref in ids.split()]
+            listed = "".join(f'<li><a href="{esc(evidence.href(t, k))}">{esc(t)} · {esc(k)}</a> '
+                             f"({esc(evidence.source_name(evidence.raw_rows(t)[k]['source_id']))})</li>"
+                             for t, k in refs)
+            for t, k in refs:
+                page.row(t, k)
+            parts.append(
+                f"<div class='xev-claim xev-{esc(c['verdict'])}' id='claim-{esc(c['claim_id'])}'>"
+                f"<p><strong>{esc(c['claim'])}</strong> <span class='xev-verdict'>{esc(c['verdict'])}</span></p>"
+                f"<p class='xev-seed'>Seed: <q>{esc(c['quote'])}</q> ({esc(evidence.source_name(c['source_id']))})</p>"
+                f"<p>{page.sentence(c['evidence'])} {others_html(page, c)}</p>"
+                + (f"<p>Evidence rows:</p><ul>{listed}</ul>" if listed else "") + "</div>")
+    return "".join(parts)

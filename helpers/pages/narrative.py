@@ -65,3 +65,26 @@ def quantity(value: float, unit: str | None, qualifier: str = "exact", decimals:
     if unit in _SUFFIX_UNITS:
         return Phrase(num(value, decimals, q) + " " + unit)
     return num(value, decimals, q)
+
+
+def span(low: float, high: float, unit: str | None, repeat: bool = False) -> Phrase:
+    """A range as a reader says it. The unit once: (3, 4, 'months') -> '3 to 4 months',
+    (32, 33, 'CNY bn') -> 'RMB 32 to 33 billion'; ``repeat`` names it at both ends:
+    (73, 101.7, 'kWh') -> '73 kWh to 101.7 kWh'."""
+    if repeat:
+        return Phrase(f"{quantity(low, unit)} to {quantity(high, unit)}")
+    if isinstance(unit, str) and unit.split(" ")[0] in _MONEY:
+        prefix, high_text = _MONEY[unit.split(" ")[0]][0], money(high, unit)
+        return Phrase(f"{prefix}{_trim(abs(low), None)} to {high_text[len(prefix):]}")
+    return Phrase(f"{num(low)} to {quantity(high, unit)}")
+
+
+def ordinal(n: float) -> Phrase:
+    """A rank as the prose says it: 1 -> '1st', 20 -> '20th'."""
+    n = int(n)
+    return Phrase(f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}")
+
+
+def month(value) -> Phrase:
+    """A date to the month, as the prose says it: 'January 2026'."""
+    return Phrase(f"{value:%B %Y}")

@@ -6,15 +6,22 @@ its "What to watch" items and ends with its coverage dates and citation. The
 page's "data as of" and "sources reach" dates come from the rows it actually
 used, not from whole tables.
 
-    from helpers.pages.narrative import num
+    from helpers.pages.narrative import pct
     from helpers.pages.page import Page
 
     page = Page("trust-crisis", "Trust crisis")
-    deliveries = page.load("deliveries")
-    q3 = page.row("deliveries", "del-2025-q3-yicai")
-    page.glue("q3_2025", num(q3["value"]), q3)      # {glue}`q3_2025` in markdown
+    page.glue_table()          # the values its prose names, declared in book/_glue/trust-crisis.csv
+    q1 = page.row("deliveries", "del-2026-q1-chinadailybrief")
+    page.glue("q1_2026_fall", pct(q1["change_pct"], qualifier=q1["qualifier"]), q1)   # {glue}`q1_2026_fall`
+    page.figure(chart, "trust-monthly", title=..., alt_text=..., rows=page.select("deliveries", keys, columns))
     ...
     page.finish()                                    # last cell (remove-input)
+
+What the notebooks would otherwise write again is here: ``glue_table`` (one
+declarative call over the page's glue table), ``glue_rows`` and ``cites`` (the
+same, declared in code), ``glue_value`` (a row's value in its unit, with its
+qualifier), ``glue_range``, ``glue_published``, ``select`` (a figure's rows),
+``searches`` (the evidence for an absence), ``use`` (whole tables, for an appendix).
 
 Markdown uses the plain ``{glue}`name``` role for numbers (the glued value is
 HTML: a link with a tooltip) and ``{glue:text}`` for the version and dates.
@@ -119,6 +126,12 @@ class Page:
         self.used[(table, key)] = None
         return row
 
+    def select(self, table: str, keys: list[str], columns: list[str]) -> pd.DataFrame:
+        """The rows of ``table`` with these keys, in this order, with these columns (keep the key
+        column and ``source_id``): the rows a figure plots, passed on to ``figure``."""
+        field = self.key_field(table)
+        return self.load(table).set_index(field).loc[list(keys)].reset_index()[columns]
+
     def rows(self, table: str, frame: pd.DataFrame) -> None:
         """Record every row of ``frame`` (a selection of ``table`` that keeps its key column) as used."""
         field = self.key_field(table)
@@ -126,6 +139,12 @@ class Page:
             raise ValueError(f"{table}: keep the key column {field!r} in the rows you use")
         for key in frame[field]:
             self.used[(table, str(key))] = None
+
+    def use(self, *tables: str) -> dict[str, pd.DataFrame]:
+        """Load ``tables`` and record every one of their rows as used (an appendix shows them all)."""
+        for name in tables:
+            self.rows(name, self.load(name))
+        return {name: self.load(name) for name in tables}
 
     # ------------------------------------------------------------ glue
 
@@ -173,6 +192,76 @@ class Page:
         """Glue many fields at once: ``{name: (row,)}`` or ``{name: (row, field)}``."""
         for name, spec in values.items():
             self.glue_value(name, *spec)
+
+    def glue_table(self) -> None:
+        """Glue, in one declarative call, the values and source markers this page declares in
+        its glue table (``book/_glue/<page>.csv``: name, how it is said, the rows; see helpers.pages.gluetable)."""
+        from . import gluetable
+
+        gluetable.glue(self, gluetable.read(self.slug))
+
+    def glue_rows(self, table: str, say=None, **names: str) -> None:
+        """Glue many values in one declarative call: ``name="key"`` glues the value of that row
+        of ``table`` as ``glue_value`` says it, ``name="key:field"`` another of its fields, and
+        ``name="other_table:key[:field]"`` a row of another table; ``say`` (a helpers.pages.narrative
+        formatter, e.g. ``ordinal``) words every value instead."""
+        for name, ref in names.items():
+            row_table, key, field = self._ref(table, ref)
+            row = self.row(row_table, key)
+            if say is None:
+                self.glue_value(name, row, field)
+            else:
+                self.glue(name, say(row[field]), row)
+
+    @staticmethod
+    def _ref(table: str, ref: str) -> tuple[str, str, str]:
+        """``key``, ``key:field``, ``table:key`` or ``table:key:field`` as (table, key, field)."""
+        parts = ref.split(":")
+        if parts[0] in evidence.resources():
+            table, parts = parts[0], parts[1:]
+        if not 1 <= len(parts) <= 2:
+            raise ValueError(f"{ref!r}: write a row as key, key:field, table:key or table:key:field")
+        return table, parts[0], parts[1] if len(parts) == 2 else "value"
+
+    def glue_range(self, name: str, row: pd.Series, repeat: bool = False) -> None:
+        """Glue a row's ``value`` to ``value_high`` range in its unit ("3 to 4 months";
+        ``repeat``: "73 kWh to 101.7 kWh"), with the row's standing marker."""
+        from .narrative import span
+
+        self.glue(name, span(row["value"], row["value_high"], row["unit"], repeat), row)
+
+    def glue_published(self, how: str | None = None, **names) -> None:
+        """Glue, for ``name=row`` (or a tuple of rows), the publication date of the row's
+        source: when a report appeared (``how`` says so when several rows share it)."""
+        for name, rows in names.items():
+            rows = rows if isinstance(rows, tuple) else (rows,)
+            self.glue(name, iso(self.published(rows[0])), *rows, how=how)
+
+    def published(self, row: pd.Series) -> pd.Timestamp:
+        """The publication date of a row's source (NaT when the registry has none)."""
+        return pd.Timestamp(self.source(row["source_id"])["published"])
+
+    @staticmethod
+    def source(source_id: str) -> pd.Series:
+        """A source's entry in the registry (title, publisher, published, url, confidence, kind, path)."""
+        return evidence.source(source_id)
+
+    def searches(self, *keys: str, found_nothing: bool = False) -> list[pd.Series]:
+        """Rows of the research notes' searches (the evidence for an absence), recorded as used;
+        ``found_nothing`` fails loudly when one of them now found something (reword its sentence)."""
+        table = evidence.table_with_role(SEARCHES)
+        rows = [self.row(table, key) for key in keys]
+        for key, row in zip(keys, rows):
+            if found_nothing and row["found"] != 0:
+                raise ValueError(f"{key}: this search now found something: reword the sentence that cites it")
+        return rows
+
+    def cites(self, table: str, how: str | None = None, **names: str) -> None:
+        """Glue many source markers in one declarative call: ``name="key other-key"`` cites
+        those rows of ``table`` (``"other_table:key"`` names a row of another table)."""
+        for name, refs in names.items():
+            rows = [self.row(*self._ref(table, ref)[:2]) for ref in refs.split()]
+            self.cite(name, *rows, how=how)
 
     def cite(self, name: str, *rows: pd.Series, how: str | None = None) -> None:
         """Glue a source marker for a statement with no number of its own: a small
