@@ -413,7 +413,7 @@ class Figure:
         # in `make lab`'s kernels only, a live chart (widget view) joins the static entries
         return {"text/html": self.to_html(), "image/svg+xml": self.svg, MIME: self.payload(),
                 "text/plain": f"Figure {self.name}: {self.title}. {self.alt_text}",
-                **interactive.widget_view(self.spec)}
+                **interactive.widget_view(self.spec, self.name)}
 
 
 def _as_of_rows(rows: pd.DataFrame) -> date:

@@ -62,9 +62,13 @@ def wanted() -> bool:
     return getattr(shell, "kernel", None) is not None
 
 
-def widget_view(spec: dict) -> dict:
-    """``{WIDGET_VIEW: ...}`` showing ``spec`` live where ``wanted()``, else ``{}``. Where anywidget
-    is missing (an environment not installed from the lock) the figure stays static and says so."""
+_shown: dict[str, object] = {}   # figure name -> its live chart, closed when the figure is made again
+
+
+def widget_view(spec: dict, name: str) -> dict:
+    """``{WIDGET_VIEW: ...}`` showing figure ``name``'s ``spec`` live where ``wanted()``, else ``{}``.
+    Where anywidget is missing (an environment not installed from the lock) the figure stays
+    static and says so."""
     if not wanted():
         return {}
     try:
@@ -72,7 +76,9 @@ def widget_view(spec: dict) -> dict:
     except ImportError as e:
         print(f"figures stay static: {e} (install requirements.lock: `make lab`)", file=sys.stderr)
         return {}
-    widget = chart_class(None, embed_options=EMBED_OPTIONS)
+    if name in _shown:   # a cell run again: its old output is gone, and so goes its chart's model
+        _shown.pop(name).close()
+    widget = _shown[name] = chart_class(None, embed_options=EMBED_OPTIONS)
     widget.spec = spec   # the book's spec as it is (no $schema, fitted width), not re-made from a chart
     bundle = widget._repr_mimebundle_()
     bundle = bundle[0] if isinstance(bundle, tuple) else bundle

@@ -68,9 +68,9 @@ def test_no_live_chart_outside_a_kernel_of_make_lab(monkeypatch):
     (a script, a test) gets the static figure alone."""
     spec = {"mark": "point", "data": {"values": [{"a": 1}]}}
     monkeypatch.delenv(interactive.LIVE_ENV, raising=False)
-    assert not interactive.wanted() and interactive.widget_view(spec) == {}
+    assert not interactive.wanted() and interactive.widget_view(spec, "fig") == {}
     monkeypatch.setenv(interactive.LIVE_ENV, "1")
-    assert not interactive.wanted() and interactive.widget_view(spec) == {}
+    assert not interactive.wanted() and interactive.widget_view(spec, "fig") == {}
 
 
 def test_the_widget_script_imports_nothing_from_another_host():
@@ -125,3 +125,26 @@ def test_a_notebook_saved_from_make_lab_keeps_the_svg_not_the_widget(tmp_path):
     assert len(kept) == 1 and "".join(kept[0]["data"]["text/plain"]) == "IntSlider()", \
         f"widget views saved: {[''.join(o['data'].get('text/plain', '')) for o in kept]}"
     assert sum(FIGURE_MIME in o.get("data", {}) and "image/svg+xml" in o["data"] for o in outputs) == figures
+
+
+def test_a_live_chart_carries_the_book_spec_and_options_and_replaces_its_last_run(monkeypatch):
+    """In a kernel of `make lab` (stood in for here), the figure's own spec goes to the widget with
+    the book's vega-embed options and font; running the figure again closes its previous chart.
+    (The offline bundle itself, slow to make, is exercised in JupyterLab by tests/test_lab.py.)"""
+    monkeypatch.setattr(interactive, "wanted", lambda: True)
+    monkeypatch.setattr(interactive, "_offline_script", lambda: "export default { render() {} }")
+    interactive._chart_class.cache_clear()
+    try:
+        spec = {"mark": "bar", "data": {"values": [{"a": 1}]}, "width": 340}
+        first = interactive.widget_view(spec, "fig-x")[interactive.WIDGET_VIEW]
+        chart = interactive._shown["fig-x"]
+        assert first["model_id"] == chart.model_id and chart.spec == spec
+        assert chart.embed_options == interactive.EMBED_OPTIONS and "$schema" not in chart.spec
+        assert chart.font_url.startswith("data:font/ttf;base64,")
+        second = interactive.widget_view(spec, "fig-x")[interactive.WIDGET_VIEW]
+        assert second["model_id"] != first["model_id"] and chart.comm is None, "the old chart stays open"
+    finally:
+        left = interactive._shown.pop("fig-x", None)
+        if left is not None:
+            left.close()
+        interactive._chart_class.cache_clear()

@@ -448,10 +448,10 @@ def session_manager_class():
     a build or nbval started from one, whose notebooks must store the static figure alone."""
     from jupyter_server.services.sessions.sessionmanager import SessionManager
 
-    from helpers.interactive import LIVE_ENV
-
     class BookSessionManager(SessionManager):
         def get_kernel_env(self, path, name=None):
+            from helpers.interactive import LIVE_ENV  # here, so that the server starts without pandas
+
             return {**super().get_kernel_env(path, name), LIVE_ENV: "1"}
 
     return BookSessionManager
