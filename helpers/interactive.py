@@ -38,14 +38,13 @@ _EXPORT = re.compile(r"^export default \{ ?render ?\};?\s*$", re.M)
 _FONT_FIRST = """
 async function renderWithFont({ model, el }) {
     const url = model.get("font_url");
-    if (url && ![...document.fonts].some(f => f.family.replace(/"/g, "") === "Xev Sans")) {
-        try {
-            const face = new FontFace("Xev Sans", `url(${url})`);
-            document.fonts.add(face);
-            await face.load();
-        } catch (error) {
-            console.warn("the chart font did not load: " + error);
+    try {
+        if (url && ![...document.fonts].some(f => f.family.replace(/"/g, "") === "Xev Sans")) {
+            document.fonts.add(new FontFace("Xev Sans", `url(${url})`));
         }
+        await document.fonts.load('12px "Xev Sans"');   // also waits while another chart loads it
+    } catch (error) {
+        console.warn("the chart font did not load: " + error);
     }
     return render({ model, el });
 }
