@@ -4,7 +4,8 @@ JupyterLab is started as `make lab` starts it (JUPYTER_CONFIG_PATH=book/_lab),
 headless on a free port of 127.0.0.1; Chromium opens the summary and each
 chapter (the root and the "Chapters" part of book/_toc.yml), checks that the
 stored outputs show every figure once, runs all cells and checks: no cell
-error, every figure drawn once, no raw MyST in the prose, no request to
+error, every figure drawn once and live (a Vega view whose marks show the
+book's tooltip: helpers.pages.interactive), no raw MyST in the prose, no request to
 another host, and saving cannot touch the checkout (git status and the
 notebooks' bytes are the same afterwards).
 
@@ -152,6 +153,41 @@ def _undrawn(cells, figures: list[int]) -> dict[int, int]:
     return {i: n for i, n in shown.items() if n != 1}
 
 
+LIVE = ".jp-OutputArea-output .vega-embed svg.marks"   # a live chart: Vega's view (helpers.pages.interactive)
+TOOLTIP = "#vg-tooltip-element.visible"                   # vega-embed's tooltip, as in the book's pages
+MARKS = ", ".join(f"g.mark-{m} path" for m in ("rect", "symbol", "arc", "area", "line", "trail"))
+
+
+def _without_tooltip(page, cells, figures: list[int]) -> dict[int, str]:
+    """Figure cells whose chart is not a live Vega view, or shows no tooltip when the
+    pointer rests on one of its first marks: cell index -> what is wrong."""
+    from playwright.sync_api import TimeoutError as Timeout
+
+    wrong = {}
+    for i in figures:
+        chart = cells.nth(i).locator(LIVE)
+        if chart.count() != 1:
+            wrong[i] = "static (no live Vega view)"
+            continue
+        chart.scroll_into_view_if_needed()
+        marks = chart.locator(MARKS)
+        shown = ""
+        for k in range(min(marks.count(), 12)):
+            marks.nth(k).hover(force=True)
+            try:
+                page.locator(TOOLTIP).wait_for(timeout=1_000)
+                shown = page.locator(TOOLTIP).inner_text().strip()
+                break
+            except Timeout:
+                continue
+        page.mouse.move(0, 0)
+        if shown:   # the tooltip goes before the next chart is tried
+            page.locator(TOOLTIP).wait_for(state="detached", timeout=2_000)
+        else:
+            wrong[i] = f"no tooltip over {marks.count()} marks"
+    return wrong
+
+
 def _run_all(page) -> None:
     """Run > Run All Cells, once the kernel is ready (earlier, JupyterLab may lose the
     kernel's connection). Queued cells show [*] (the stored outputs showed numbers
@@ -212,6 +248,10 @@ def test_page_runs_in_jupyterlab(lab, chromium, name):
         undrawn = _undrawn(cells, figures)
         assert not undrawn, f"{name}: figure cells not showing their chart once in JupyterLab " \
                             f"(cell: charts drawn): {undrawn}"
+
+        # run in `make lab`, each figure is a live chart (helpers.pages.interactive) with the book's tooltips
+        static = _without_tooltip(page, cells, figures)
+        assert not static, f"{name}: figure cells without a live chart and its tooltip: {static}"
 
         raw = sorted({m.group(0) for m in RAW_MYST.finditer(prose)})
         assert not raw, f"{name}: raw MyST shows in JupyterLab's prose: {raw}"

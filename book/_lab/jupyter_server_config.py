@@ -6,6 +6,8 @@
   written: see book/booktools/lab.py. JupyterLab's own settings for this server are in
   labconfig/default_setting_overrides.json (no autosave, no news, no update
   check, every cell kept in the page).
+- Figures are interactive (tooltips): a notebook's kernel gets the variable
+  that makes each figure add a live chart beside its SVG (helpers.pages.interactive).
 - Nothing is fetched from another site: no news feed, no update check, no
   extension search on PyPI.
 """
@@ -19,6 +21,7 @@ c = get_config()  # noqa: F821 (defined by Jupyter when it reads this file)
 c.ServerApp.root_dir = str(HERE.parent)   # book/, where the notebooks are
 c.ServerApp.ip = "127.0.0.1"
 c.ServerApp.contents_manager_class = xev_lab.contents_manager_class()
+c.ServerApp.session_manager_class = xev_lab.session_manager_class()   # figures live (helpers.pages.interactive)
 c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"
 c.LabApp.news_url = None
 c.LabApp.extension_manager = "readonly"   # lists what is installed; never asks PyPI for more

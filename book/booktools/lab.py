@@ -1,7 +1,7 @@
 """JupyterLab on the book's notebooks, read the way they read online.
 
 `make lab` points Jupyter at this folder (JUPYTER_CONFIG_PATH=lab), whose
-jupyter_server_config.py installs ``BookContentsManager``:
+jupyter_server_config.py installs ``BookContentsManager`` and ``BookSessionManager``:
 
 - **Prose with its values.** The book's markdown is MyST: numbers arrive
   through ``{glue}`` roles, figures through ``{glue:figure}`` directives.
@@ -17,6 +17,10 @@ jupyter_server_config.py installs ``BookContentsManager``:
   served read-only (``writable: false``; JupyterLab then never autosaves
   them) and the server refuses to write over them. "Save Notebook As..."
   writes a copy, with the original MyST markdown restored.
+- **Live charts.** ``BookSessionManager`` gives each notebook's kernel the
+  variable with which a figure adds its interactive chart, a widget view,
+  beside its SVG (helpers.pages.interactive); a saved copy loses the widget views
+  and keeps the SVG, which shows without a kernel.
 
 Nothing here runs in the book build or the tests of the notebooks: those
 read the files on disk, which this never changes.
@@ -416,9 +420,41 @@ def contents_manager_class():
                                          "Notebook As... to keep your own copy.")
             if model.get("type") == "notebook" and model.get("content"):
                 restore_notebook(model["content"])
+                drop_widget_views(model["content"])
             return await super().save(model, path)
 
     return BookContentsManager
+
+
+def drop_widget_views(nb) -> int:
+    """Remove the live charts' widget views (helpers.pages.interactive) from the outputs that also
+    hold a static form: saved, a widget view without its kernel shows an error in JupyterLab
+    instead of the chart, while the SVG beside it shows everywhere. Returns how many went."""
+    from helpers.pages.interactive import WIDGET_VIEW
+
+    dropped = 0
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if WIDGET_VIEW in data and set(data) - {WIDGET_VIEW, "text/plain"}:
+                del data[WIDGET_VIEW]
+                dropped += 1
+    return dropped
+
+
+def session_manager_class():
+    """The session manager `make lab` uses: a notebook's kernel gets LIVE_ENV, so that its figures
+    add their live chart (helpers.pages.interactive). Only these kernels: not the server's terminals, nor
+    a build or nbval started from one, whose notebooks must store the static figure alone."""
+    from jupyter_server.services.sessions.sessionmanager import SessionManager
+
+    class BookSessionManager(SessionManager):
+        def get_kernel_env(self, path, name=None):
+            from helpers.pages.interactive import LIVE_ENV  # here, so that the server starts without pandas
+
+            return {**super().get_kernel_env(path, name), LIVE_ENV: "1"}
+
+    return BookSessionManager
 
 
 def __getattr__(name):

@@ -395,8 +395,12 @@ class Figure:
                 "width": self.svg_width, "height": self.svg_height}
 
     def _repr_mimebundle_(self, include=None, exclude=None):
+        from . import interactive
+
+        # in `make lab`'s kernels only, a live chart (widget view) joins the static entries
         return {"text/html": self.to_html(), "image/svg+xml": self.svg, MIME: self.payload(),
-                "text/plain": f"Figure {self.name}: {self.title}. {self.alt_text}"}
+                "text/plain": f"Figure {self.name}: {self.title}. {self.alt_text}",
+                **interactive.widget_view(self.spec, self.name)}
 
 
 def _as_of_rows(rows: pd.DataFrame) -> date:
