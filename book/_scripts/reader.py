@@ -32,16 +32,17 @@ META = "xev_reader"   # notebook metadata: which edition's text this copy holds
 
 def guard(page: str, bundled: bool) -> str:
     """The guard cell's code: what this notebook needs, said instead of an ImportError."""
-    where = (f"Download the chapter bundle ({page}.zip) from the page that offers this notebook, "
-             "unzip it, run `pip install -r requirements.txt` in its folder and open the notebook "
-             "there (`jupyter lab`); or put" if bundled else "Put")
-    return (
-        "try:  # outside its chapter bundle or the project, say what this notebook needs instead of an ImportError\n"
-        "    import helpers  # noqa: F401\n"
-        "except ModuleNotFoundError:\n"
-        "    raise SystemExit(\"This notebook reads the Xiaomi EV briefing's data tables through its helpers \"\n"
-        f"                     \"package. {where} it in book/ of a copy of the project and run `make lab` \"\n"
-        "                     \"(see 'Run this chapter' in the project's README).\") from None\n")
+    where = ([f"Download the chapter bundle ({page}.zip) from the page that offers this notebook, ",
+              "unzip it, run `pip install -r requirements.txt` in its folder and open the notebook ",
+              "there with `jupyter lab`; or put "] if bundled else ["Put "])
+    words = ["This notebook reads the Xiaomi EV briefing's data tables through its helpers package. ",
+             *where, "it in book/ of a copy of the project and run `make lab` ",
+             "(see 'Run this chapter' in the project's README)."]
+    message = "\n".join(f"        {w!r}" for w in words)
+    return ("try:  # outside its chapter bundle or the project, say what it needs instead of an ImportError\n"
+            "    import helpers  # noqa: F401\n"
+            "except ModuleNotFoundError:\n"
+            f"    raise SystemExit(\n{message}\n    ) from None\n")
 
 
 def _intro(title: str, version: str, released: str, page: str, public: str | None, bundled: bool) -> str:
