@@ -266,13 +266,35 @@ def test_readers_copy_reads_in_a_plain_jupyterlab(plain_lab, browser, name):
 # outside the project (pip's own cache stores nothing on a machine whose index responses
 # forbid caching): later runs install the same pinned files without asking the index again.
 WHEELHOUSE = Path(os.environ.get("XEV_WHEELHOUSE", Path.home() / ".cache" / "xiaomi-ev-briefing" / "wheels"))
+# Run the bundle's notebook in its venv (argv: notebook, its folder, where to write the run); then,
+# in the same kernel (sparing a second start), edit a table as argv[4:] says (file, old, new) and run
+# the notebook again from the top: it must stop, and what it said is written next to the run.
 RUN = """import sys, nbformat
+from pathlib import Path
 from nbclient import NotebookClient
-nb = nbformat.read(sys.argv[1], as_version=4)
-try:
-    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": sys.argv[2]}}).execute()
-finally:
-    nbformat.write(nb, sys.argv[3])
+from nbclient.exceptions import CellExecutionError
+notebook, folder, out, table, old, new = sys.argv[1:7]
+nb = nbformat.read(notebook, as_version=4)
+client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": folder}})
+with client.setup_kernel():
+    try:
+        for i, cell in enumerate(nb.cells):
+            client.execute_cell(cell, i)
+    finally:
+        nbformat.write(nb, out)
+    path = Path(folder) / table
+    original = path.read_bytes()
+    path.write_bytes(original.replace(old.encode(), new.encode(), 1))
+    again = nbformat.read(notebook, as_version=4)
+    try:
+        for i, cell in enumerate(again.cells):
+            client.execute_cell(again.cells[i], i)
+        said = "no error"
+    except CellExecutionError as e:
+        said = str(e)
+    finally:
+        path.write_bytes(original)
+    Path(out + ".edited.txt").write_text(said)
 """
 
 
@@ -329,37 +351,33 @@ def fresh_bundle(built, tmp_path_factory):
     yield name, folder, venv / "bin" / "python", env
 
 
-def _run(fresh, out: Path) -> subprocess.CompletedProcess:
-    name, folder, python, env = fresh
-    return subprocess.run([str(python), str(folder.parent / "run.py"), f"{name}.ipynb", str(folder), str(out)],
-                          cwd=folder, env=env, capture_output=True, text=True, timeout=900)
+@pytest.fixture(scope="module")
+def bundle_run(fresh_bundle, tmp_path_factory):
+    """The bundle's notebook run once, then (same kernel) again with a units value of
+    data/recalls.csv edited: (name, executed notebook, what the edited run said, edited line)."""
+    name, folder, python, env = fresh_bundle
+    lines = (folder / "data" / "recalls.csv").read_text("utf-8").splitlines()
+    row = next(i for i, line in enumerate(lines, start=1) if ",116887," in line)
+    out = tmp_path_factory.mktemp("run") / "out.ipynb"
+    run = subprocess.run([str(python), str(folder.parent / "run.py"), f"{name}.ipynb", str(folder), str(out),
+                          "data/recalls.csv", lines[row - 1], lines[row - 1].replace(",116887,", ",116888,", 1)],
+                         cwd=folder, env=env, capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, f"{name}: the bundle's notebook failed:\n{run.stderr[-3000:]}"
+    return name, json.loads(out.read_text("utf-8")), Path(str(out) + ".edited.txt").read_text(), row
 
 
 @pytest.mark.slow
-def test_bundle_runs_alone_in_a_fresh_environment(fresh_bundle, tmp_path):
-    name, folder, python, env = fresh_bundle
-    run = _run(fresh_bundle, tmp_path / "out.ipynb")
-    assert run.returncode == 0, f"{name}: the bundle's notebook failed:\n{run.stderr[-3000:]}"
-    values, figures = _glued(json.loads((tmp_path / "out.ipynb").read_text("utf-8")))
+def test_bundle_runs_alone_in_a_fresh_environment(bundle_run):
+    name, executed, _, _ = bundle_run
+    values, figures = _glued(executed)
     book_values, book_figures = _glued(_notebook(name))
     assert values == book_values, {k: (v, values.get(k)) for k, v in book_values.items() if values.get(k) != v}
     assert figures == book_figures and all(figures.values()), (figures, book_figures)
 
 
 @pytest.mark.slow
-def test_an_edited_table_in_the_bundle_stops_the_run_with_its_location(fresh_bundle, tmp_path):
-    name, folder, python, env = fresh_bundle
-    table = folder / "data" / "recalls.csv"
-    original = table.read_bytes()
-    lines = original.decode("utf-8").splitlines(keepends=True)
-    row = next(i for i, line in enumerate(lines[1:], start=2) if ",116887," in line)
-    lines[row - 1] = lines[row - 1].replace(",116887,", ",116888,", 1)
-    try:
-        table.write_text("".join(lines), "utf-8")
-        run = _run(fresh_bundle, tmp_path / "edited.ipynb")
-    finally:
-        table.write_bytes(original)
-    assert run.returncode != 0, f"{name}: the run went on with an edited table"
-    said = run.stderr + run.stdout
+def test_an_edited_table_in_the_bundle_stops_the_run_with_its_location(bundle_run):
+    name, _, said, row = bundle_run
+    assert said != "no error", f"{name}: the run went on with an edited table"
     assert re.search(rf"data/recalls\.csv:{row}:\d+", said), \
         f"{name}: no file:line:column for the edit:\n{said[-3000:]}"
