@@ -413,14 +413,18 @@ def test_book_notebooks_are_served_read_only_and_copies_get_their_myst_back(tmp_
 
 @pytest.mark.parametrize("name", pages(ROOT))
 def test_a_notebook_alone_says_what_it_needs(name, tmp_path):
-    """Downloaded from its page without the project, a notebook's first cell stops with a message naming
-    the project's `helpers` and `make lab`, not with an obscure ImportError. (Python with
-    no site-packages at all stands in for a machine without the project.)"""
-    download = _load(BOOK / "booktools" / "ext" / "xev_download.py", "xev_download")
-    cells = download.downloadable(_notebook(name))["cells"]
+    """Downloaded from its page without its bundle or the project, a reader's copy's first code cell stops
+    with a message naming the `helpers` package, the chapter bundle (for a page that offers one) and
+    `make lab`, not with an obscure ImportError. (Python with no site-packages at all stands in for a
+    machine without them.)"""
+    from booktools import myst, reader
+
+    bundled = name in [pages(ROOT)[0], *chapters(ROOT)]
+    cells = reader.readers_copy(_notebook(name), myst.Book(BOOK), name, ROOT, bundled)["cells"]
     first = next("".join(c["source"]) for c in cells if c["cell_type"] == "code")
     run = subprocess.run([sys.executable, "-S", "-c", first], capture_output=True, text=True, cwd=tmp_path,
                          timeout=60, env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
     assert run.returncode != 0, f"{name}: the first cell ran without the project"
     assert "helpers" in run.stderr and "make lab" in run.stderr, f"{name}: {run.stderr[-800:]}"
+    assert (f"{name}.zip" in run.stderr) == bundled, f"{name}: {run.stderr[-800:]}"
     assert "ModuleNotFoundError" not in run.stderr and "Traceback" not in run.stderr, run.stderr[-800:]

@@ -46,13 +46,13 @@ def _code(nb: dict) -> str:
     return "\n# ---- cell ----\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
 
 
-def tables_loaded(nb: dict) -> list[str]:
+def tables_loaded(nb: dict, root: Path = ROOT) -> list[str]:
     """The tables a notebook reads: those its last run reported (helpers.pages.page
     records every table read, including those reached through row references),
-    and those its code names."""
+    and those its code names. (The chapter bundles hold these: booktools.bundle.)"""
     code = _code(nb)
     if ALL_TABLES.search(code):
-        return sorted(p.stem for p in (ROOT / "data").glob("*.csv"))
+        return sorted(p.stem for p in (root / "data").glob("*.csv"))
     reported = nb.get("metadata", {}).get("xev", {}).get("tables_read", [])
     return sorted(set(LOAD.findall(code)) | set(reported) | {"sources"})
 

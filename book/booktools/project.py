@@ -17,8 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 CHAPTERS_CAPTION = "Chapters"   # the part of _toc.yml whose entries are chapters
 
 # What a build of the book reads: a copy holding these builds like the checkout.
-# (requirements.lock is a staleness input of every notebook.)
-BUILD_INPUTS = ("data", "seeds", "helpers", "book", "CITATION.cff", "requirements.lock")
+# (requirements.lock is a staleness input of every notebook; the licences go into the chapter bundles.)
+BUILD_INPUTS = ("data", "seeds", "helpers", "book", "CITATION.cff", "requirements.lock", "LICENSE",
+                "LICENSE-text-and-data")
 # Build outputs and caches, never copied (paths relative to the root).
 _OUTPUTS = {"book/_build", "book/_static/figures", "book/_static/data", "book/_static/vega"}
 _CACHES = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
