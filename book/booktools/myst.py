@@ -197,23 +197,14 @@ def _read(path: Path):
 
 
 def _toc_pages(folder: Path) -> list[str]:
+    """The pages of the folder's _toc.yml (booktools.project reads it); with no toc,
+    every notebook of the folder, by name."""
+    from booktools.project import read_toc, toc_pages
+
     try:
-        import yaml
-
-        toc = yaml.safe_load((folder / "_toc.yml").read_text("utf-8"))
-    except Exception:   # no toc: every notebook of the folder, by name
+        return toc_pages(read_toc(folder / "_toc.yml"))
+    except Exception:   # no toc, or one that does not parse
         return sorted(p.stem for p in folder.glob("*.ipynb"))
-
-    def files(entries):
-        for e in entries or []:
-            if "file" in e:
-                yield Path(e["file"]).with_suffix("").as_posix()
-            yield from files(e.get("sections"))
-
-    pages = [Path(toc["root"]).with_suffix("").as_posix()]
-    for part in toc.get("parts", []):
-        pages += files(part.get("chapters"))
-    return pages + list(files(toc.get("chapters")))
 
 
 def _tracked(folder: Path) -> set[str]:

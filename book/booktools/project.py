@@ -26,10 +26,13 @@ _CACHES = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
 
 
 def _toc(root: Path) -> dict:
+    return read_toc(root / "book" / "_toc.yml")
+
+
+def read_toc(path: Path) -> dict:
     import yaml
 
-    path = root / "book" / "_toc.yml"
-    toc = yaml.safe_load(path.read_text("utf-8"))
+    toc = yaml.safe_load(Path(path).read_text("utf-8"))
     if not isinstance(toc, dict) or "root" not in toc:
         raise ValueError(f"{path}: no 'root' entry")
     return toc
@@ -47,7 +50,11 @@ def _files(entries) -> list[str]:
 def pages(root: Path = ROOT) -> list[str]:
     """Every page of the book in reading order, as file names without suffix
     (the HTML is ``<name>.html``, the notebook ``book/<name>.ipynb``)."""
-    toc = _toc(root)
+    return toc_pages(_toc(root))
+
+
+def toc_pages(toc: dict) -> list[str]:
+    """The pages a table of contents (as ``read_toc`` returns it) lists, in reading order."""
     out = [Path(toc["root"]).with_suffix("").as_posix()]
     for part in toc.get("parts", []):
         out += _files(part.get("chapters"))
