@@ -15,7 +15,7 @@ def project(tmp_path, monkeypatch):
     for rel, text in {"CITATION.cff": "title: t\n", "requirements.lock": "x==1\n", "pyproject.toml": "",
                       "helpers/cite.py": "A = 1\n", "data/tariffs.csv": "fact_id,applies_to\nt1,Chinese-made EVs\n",
                       "book/index.ipynb": "{}", "book/_config.yml": "title: t\n", "book/_toc.yml": "root: index\n",
-                      "book/_ext/xev_fast.py": "", "book/_static/xev.css": "p{}",
+                      "book/_ext/xev_fast.py": "", "book/_static/xev.css": "p{}", "seeds/research/notes.md": "75,869\n",
                       "book/_static/figures/f.svg": "<svg/>", "book/_build/html/index.html": "<p>",
                       "book/_build/html/_static/xev.css": "p{}"}.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -31,7 +31,7 @@ def project(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("rel", ["data/tariffs.csv", "book/index.ipynb", "book/_config.yml", "book/_toc.yml",
                                  "book/_ext/xev_fast.py", "book/_static/xev.css", "helpers/cite.py",
-                                 "CITATION.cff", "requirements.lock"])
+                                 "seeds/research/notes.md", "CITATION.cff", "requirements.lock"])
 def test_one_changed_byte_in_an_input_rebuilds(project, rel):
     path = project / rel
     before = path.read_bytes()

@@ -230,15 +230,15 @@ def copy_data() -> None:
 
 
 # ---------------------------------------------------------------- nothing changed, nothing rebuilt
-# The HTML is a function of the files below (the notebooks with their stored
-# outputs, the book's configuration, static files and extensions, the helpers
-# the extensions and figure export call, the data published with the pages,
-# CITATION.cff, the locked environment and this script). After a successful
-# build their digests, and the size and time of every file written, are kept
-# in MANIFEST; the next build that finds both the same skips copying the data,
-# exporting figures and Sphinx (several seconds even when Sphinx finds nothing
-# to read). Anything else (a changed byte in an input, an output file edited,
-# added or removed) rebuilds as before.
+# The HTML is a function of the files below: the notebooks with their stored
+# outputs, the book's configuration, static files and extensions, this script,
+# the helpers the extensions and figure export call, the data published with
+# the pages and the seeds it is verified against, CITATION.cff and the locked
+# environment. After a successful build their digests, and the size and time
+# of every file written, are kept in MANIFEST; the next build that finds both
+# the same skips copying the data, exporting figures and Sphinx (several
+# seconds even when Sphinx finds nothing to read). Anything else (a changed
+# byte in an input, an output file edited, added or removed) rebuilds as before.
 MANIFEST = BUILD / "html-manifest.json"
 _GENERATED = ("_build", "_static/figures", "_static/data", "_static/vega", ".ipynb_checkpoints", "__pycache__")
 
@@ -250,7 +250,7 @@ def html_inputs() -> list[Path]:
                                        for g in _GENERATED)
 
     files = [ROOT / n for n in ("CITATION.cff", "requirements.lock", "pyproject.toml")]
-    for top in (BOOK, ROOT / "helpers", ROOT / "data"):
+    for top in (BOOK, ROOT / "helpers", ROOT / "data", ROOT / "seeds"):
         files += sorted(f for f in top.rglob("*") if wanted(f, top))
     return files
 
