@@ -234,13 +234,101 @@ def copy_data() -> None:
         sys.exit(f"data: nothing published, the data does not verify:\n{e}")
 
 
+# ---------------------------------------------------------------- nothing changed, nothing rebuilt
+# The HTML is a function of the files below: the notebooks with their stored
+# outputs, the book's configuration, static files and extensions, this script,
+# the helpers the extensions and figure export call, the data published with
+# the pages and the seeds it is verified against, CITATION.cff and the locked
+# environment. After a successful build their digests, and the size and time
+# of every file written, are kept in MANIFEST; the next build that finds both
+# the same skips copying the data, exporting figures and Sphinx (several
+# seconds even when Sphinx finds nothing to read). Anything else (a changed
+# byte in an input, an output file edited, added or removed) rebuilds as before.
+MANIFEST = BUILD / "html-manifest.json"
+_GENERATED = ("_build", "_static/figures", "_static/data", "_static/vega", ".ipynb_checkpoints", "__pycache__")
+
+
+def html_inputs() -> list[Path]:
+    def wanted(f: Path, top: Path) -> bool:
+        rel = f.relative_to(top).as_posix()
+        return f.is_file() and not any(rel == g or rel.startswith(g + "/") or f"/{g}/" in f"/{rel}"
+                                       for g in _GENERATED)
+
+    files = [ROOT / n for n in ("CITATION.cff", "requirements.lock", "pyproject.toml")]
+    for top in (BOOK, ROOT / "helpers", ROOT / "data", ROOT / "seeds"):
+        files += sorted(f for f in top.rglob("*") if wanted(f, top))
+    return files
+
+
+def _digest(f: Path) -> str:
+    return hashlib.sha256(f.read_bytes()).hexdigest() if f.exists() else "<missing>"
+
+
+def _written(html: Path) -> dict[str, list[int]]:
+    return {f.relative_to(html).as_posix(): [f.stat().st_size, f.stat().st_mtime_ns]
+            for f in sorted(html.rglob("*")) if f.is_file()}
+
+
+# the installed packages that write the pages (a venv changed by hand, not through the lock file)
+_WRITERS = ("jupyter-book", "sphinx", "myst-nb", "myst-parser", "sphinx-book-theme", "pydata-sphinx-theme",
+            "vl-convert-python", "altair", "tinycss2", "pandas")
+
+
+def manifest() -> dict:
+    from importlib.metadata import version
+
+    return {"root": str(ROOT), "python": sys.executable, "packages": {p: version(p) for p in _WRITERS},
+            "inputs": {str(f.relative_to(ROOT)): _digest(f) for f in html_inputs()}}
+
+
+def html_current() -> bool:
+    """Is book/_build/html what building the current inputs would write?"""
+    html = BUILD / "html"
+    if not MANIFEST.exists() or not (html / "index.html").exists():
+        return False
+    try:
+        kept = json.loads(MANIFEST.read_text("utf-8"))
+    except ValueError:
+        return False
+    return kept.get("written") == _written(html) and {**kept, "written": None} == {**manifest(), "written": None}
+
+
+def record_html() -> None:
+    MANIFEST.write_text(json.dumps({**manifest(), "written": _written(BUILD / "html")}, indent=1, sort_keys=True),
+                        "utf-8")
+
+
+def rewrite_every_page() -> bool:
+    """Must Sphinx write every page, not only those whose notebook changed? Yes when
+    the code that writes pages (booktools, its Sphinx extensions included) or the
+    page-writing packages changed since the last build, or when no build is recorded:
+    Sphinx tracks documents and its configuration, not extension code, so a changed
+    extension would otherwise reach only the pages re-executed for other reasons."""
+    try:
+        kept = json.loads(MANIFEST.read_text("utf-8"))
+    except (OSError, ValueError):
+        return True
+    now = manifest()
+    if kept.get("packages") != now["packages"]:
+        return True
+    old, new = kept.get("inputs", {}), now["inputs"]
+    return any(old.get(k) != new.get(k) for k in set(old) | set(new) if k.startswith("book/booktools/"))
+
+
 def build(jobs: int) -> None:
     """Sphinx and the static assets at once: neither needs the other until the
-    end, when the assets are mirrored into the output."""
+    end, when the assets are mirrored into the output. Nothing at all when the
+    output is current (``html_current``)."""
+    if html_current():
+        print(f"html: {(BUILD / 'html').relative_to(ROOT)} is current (no input changed since it was built)")
+        return
+    every_page = rewrite_every_page()
+    MANIFEST.unlink(missing_ok=True)    # an interrupted or failed build is never taken for a current one
     from helpers.pages import charts  # noqa: F401  (import once, before the threads below use it)
 
     jb = Path(sys.executable).parent / "jupyter-book"
     cmd = [str(jb), "build", str(BOOK), "--warningiserror", "--keep-going", "--quiet"]
+    cmd += ["--all"] if every_page else []
     copy_data()  # before Sphinx: pages link the table files, and MyST checks those links
     shutil.rmtree(STATIC / "vega", ignore_errors=True)  # where older builds wrote the bundle
     print("html: " + " ".join(cmd[1:]), flush=True)
@@ -264,6 +352,7 @@ def build(jobs: int) -> None:
             shutil.copy2(ours, target)
     (BUILD / "html" / "_static" / "vega").mkdir(exist_ok=True)
     shutil.copy2(VEGA, BUILD / "html" / "_static" / "vega" / VEGA.name)
+    record_html()
     print(f"\nThe book is at {(BUILD / 'html' / 'index.html').relative_to(ROOT)}")
 
 

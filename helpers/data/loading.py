@@ -104,17 +104,31 @@ def load_table(name: str, root=None):
     description) and ``sources`` (the rows of sources.csv the table cites).
     Raises DataError naming file, line and column for any problem.
     """
+    frame, cached = _frame(name, root)
+    return _copy(frame) if cached else frame
+
+
+def shared_table(name: str, root=None):
+    """The frame ``load_table`` copies, itself: for helpers that only read it
+    many times over (a deep copy costs more than the lookup they need). Never
+    modify it. The same object comes back while no data file changed, so a
+    caller may key what it derives from it on its identity."""
+    return _frame(name, root)[0]
+
+
+def _frame(name: str, root=None):
+    """The checked frame of table ``name`` and whether it is the cached one (then shared)."""
     TABLES_READ.add(name)
     ctx, frames = _context(root)
     TABLES_READ.add(ctx.registry)       # every table's attrs cite rows of the source registry
     if frames is not None and name in frames:
-        return _copy(frames[name])
+        return frames[name], True
     frame = _load(ctx, name)
     if frames is not None:
         with _lock:
             frames[name] = frame
-        return _copy(frame)
-    return frame
+        return frame, True
+    return frame, False
 
 
 def _resource(ctx: Context, name):
@@ -153,6 +167,35 @@ def _cited(ctx: Context, res, parsed) -> list[str]:
     return cited
 
 
+class _Fixed:
+    """A value in a table's attrs that cannot change, so a deep copy may be the
+    value itself: pandas deep-copies a frame's attrs into every frame, column
+    and row taken from it, and the sources a table cites made that most of a
+    page's run. Equal to (and read like) a plain list or dict."""
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def _fixed(self, *args, **kwargs):
+        raise TypeError("a table's attrs are read-only; copy them to change them")
+
+    __setitem__ = __delitem__ = __iadd__ = __ior__ = _fixed
+
+
+class FixedList(_Fixed, list):
+    append = extend = insert = pop = remove = clear = sort = reverse = _Fixed._fixed
+
+    def __reduce__(self):
+        return FixedList, (list(self),)
+
+
+class FixedDict(_Fixed, dict):
+    pop = popitem = clear = update = setdefault = _Fixed._fixed
+
+    def __reduce__(self):
+        return FixedDict, (dict(self),)
+
+
 _SOURCE_ATTRS = ("source_id", "kind", "title", "publisher", "published", "url", "confidence")
 
 
@@ -166,11 +209,11 @@ def _attrs(ctx: Context, res, parsed) -> dict:
         "title": res.title,
         "description": res.description,
         "path": f"data/{res.path}",
-        "primary_key": list(res.primary_key),
-        "units": {f.name: f.unit for f in res.fields if f.unit}
-        | ({"value": "see column 'unit'"} if "unit" in res.field_names else {}),
-        "columns": {f.name: f.description for f in res.fields},
-        "sources": [source(s) for s in _cited(ctx, res, parsed)],
+        "primary_key": FixedList(res.primary_key),
+        "units": FixedDict({f.name: f.unit for f in res.fields if f.unit}
+                           | ({"value": "see column 'unit'"} if "unit" in res.field_names else {})),
+        "columns": FixedDict({f.name: f.description for f in res.fields}),
+        "sources": FixedList(FixedDict(source(s)) for s in _cited(ctx, res, parsed)),
     }
 
 

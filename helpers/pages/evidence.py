@@ -67,11 +67,16 @@ def href(table: str, key: str) -> str:
 @cache
 def _sources(root_key: str) -> pd.DataFrame:
     from ..data.loading import sources
-    return sources(root_key or None).set_index("source_id")
+    # the columns a source row is asked for, selected once and without the table's attrs,
+    # which pandas deep-copies into every row taken (pages take thousands)
+    columns = "title publisher published url confidence kind path".split()
+    frame = sources(root_key or None).set_index("source_id")[columns]
+    frame.attrs = {}
+    return frame
 
 
 def source(source_id: str, root=None) -> pd.Series:
-    return _sources(str(root or ""))["title publisher published url confidence kind path".split()].loc[source_id]
+    return _sources(str(root or "")).loc[source_id]
 
 
 def source_name(source_id: str, root=None) -> str:
