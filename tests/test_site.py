@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_figures import reference_manager_fields
+from test_charts import reference_manager_fields
 from test_pdf import pdf_links
 
 from booktools.project import BUILD_INPUTS, copy_project, pages
