@@ -26,12 +26,14 @@ book: $(STAMP)
 	$(BIN)/python -m booktools.build
 
 ## test: every test (what CI runs): the fast tier on every core, then the slow
-## tier (strict build, notebooks, browser and PDF checks), then nbval over every notebook
+## tier (strict build, notebooks, browser and PDF checks) on two processes, one test
+## file at a time each (the book is built and printed once, tests/conftest.py), then
+## nbval over every notebook, two at a time (at most 300 s on 2 cores)
 test: $(STAMP)
 	@status=0; \
 	 $(BIN)/python -m pytest -m "not slow" -n auto tests || status=1; \
-	 $(BIN)/python -m pytest -m slow tests || status=1; \
-	 $(BIN)/python -m booktools.rerun || status=1; \
+	 $(BIN)/python -m pytest -m slow -n 2 --dist loadfile --no-loadscope-reorder tests || status=1; \
+	 $(BIN)/python -m booktools.rerun --jobs 2 || status=1; \
 	 exit $$status
 
 ## test-fast: the tests that need no book build and no browser, lint included (at most 20 s on 2 cores)
@@ -52,7 +54,7 @@ schema: $(STAMP)
 
 ## nbval: re-run every notebook and compare with its stored outputs
 nbval: $(STAMP)
-	$(BIN)/python -m booktools.rerun
+	$(BIN)/python -m booktools.rerun --jobs 2
 
 ## pdf: print each page (and the whole book) to PDF in book/_build/pdf, figures as static images
 pdf: book

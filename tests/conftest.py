@@ -4,7 +4,14 @@ never from a list written here.
 Tiers: a test that builds the book, re-runs notebooks or drives the browser
 is `slow` (marked in its file; any test using the `built`, `browser`,
 `server` or `pdfs` fixtures is marked here as well). `make test-fast` runs the
-rest; `make test` runs everything.
+rest; `make test` runs everything, the slow tier on two processes
+(pytest-xdist, one test file at a time each, longest files first).
+
+Shared, whatever the number of processes: the book is built once (`built`) and
+printed once (`pdfs`) per run, in the checkout; tests that only read it share it.
+Tests that change the project build a copy of it instead. XEV_BUILT (a root
+just built with the same strict build) lets test_add_chapter run these tests
+in its copy without building it again.
 """
 import os
 import shutil
@@ -25,6 +32,10 @@ CHAPTERS = chapters(ROOT)
 AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 REPORT: list[str] = []   # per-page lines the browser tests print at the end of the run
 SLOW_FIXTURES = {"built", "browser", "server", "pdfs", "chromium_path"}
+# The slow tier's longest files, longest first (measured: `pytest -m slow --durations`); the
+# order of the rest is kept. Only the order in which they start depends on this list.
+LONGEST_FIRST = ("test_lab.py", "test_reader.py", "test_site.py", "test_add_chapter.py", "test_build.py", "test_injection.py",
+                 "test_browser_figures.py", "test_pdf.py", "test_bad_input.py")
 
 
 def run(*args, env=None, cwd=ROOT):
@@ -100,6 +111,11 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+    # `make test` runs the slow tier on two processes, one test file at a time each
+    # (pytest-xdist --dist loadfile, in collection order): the longest files go
+    # first, so that neither process is left with a long file at the end.
+    items.sort(key=lambda item: LONGEST_FIRST.index(item.path.name) if item.path.name in LONGEST_FIRST
+               else len(LONGEST_FIRST))
 
 
 def missing_or_skip(what: str, reason: str):
@@ -116,12 +132,36 @@ def project_copy(tmp_path):
     return copy_project(tmp_path, ("data", "seeds"), root=ROOT)
 
 
+def once_per_run(request, tmp_path_factory, name: str, make) -> None:
+    """Call ``make()`` once in this test run, even when pytest-xdist runs the
+    tests in several processes: the first to get here calls it while the
+    others wait on a lock, then find it done. (What ``make`` writes is in the
+    checkout, which every worker shares.) A failure is not recorded: the next
+    worker tries again and fails the same way."""
+    import fcntl
+
+    shared = tmp_path_factory.getbasetemp()
+    if hasattr(request.config, "workerinput"):   # an xdist worker (not just a pytest it started)
+        shared = shared.parent   # the workers' basetemps are folders of one run folder
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = shared / f"{name}.done"
+        if not done.exists():
+            make()
+            done.touch()
+
+
 @pytest.fixture(scope="session")
-def built():
+def built(request, tmp_path_factory):
     """Build the HTML once from the stored outputs, warnings as errors."""
-    out = run(BUILD, "--check")
-    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    assert "WARNING" not in out.stdout + out.stderr, out.stdout + out.stderr  # Sphinx warnings
+    def build():
+        if os.environ.get("XEV_BUILT") == str(ROOT):
+            return   # the caller built this root with the same strict build (test_add_chapter)
+        out = run(BUILD, "--check")
+        assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+        assert "WARNING" not in out.stdout + out.stderr, out.stdout + out.stderr  # Sphinx warnings
+
+    once_per_run(request, tmp_path_factory, "built", build)
     return ROOT / "book" / "_build" / "html"
 
 
@@ -173,13 +213,17 @@ def visit(browser, url, width=1280):
 
 
 @pytest.fixture(scope="session")
-def pdfs(chromium_path, built):
+def pdfs(chromium_path, built, request, tmp_path_factory):
     """`make pdf` once: every page of the toc and the whole book, printed."""
     missing = [tool for tool in ("pdftoppm", "pdfimages", "pdftotext") if not shutil.which(tool)]
     if missing:
         missing_or_skip("PDF tests", f"poppler-utils missing ({', '.join(missing)}): apt-get install poppler-utils")
-    out = run(BROWSER, "pdf")
-    assert out.returncode == 0, out.stdout + out.stderr
+
+    def print_pdfs():
+        out = run(BROWSER, "pdf")
+        assert out.returncode == 0, out.stdout + out.stderr
+
+    once_per_run(request, tmp_path_factory, "pdfs", print_pdfs)
     return ROOT / "book" / "_build" / "pdf"
 
 

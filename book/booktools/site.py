@@ -139,6 +139,8 @@ def main(argv=None) -> None:
                     help="the git repository holding the editions' commits (default: this checkout)")
     ap.add_argument("--no-earlier-pdfs", action="store_true",
                     help="print no PDFs for earlier editions (tests; `make site` prints them)")
+    ap.add_argument("--editions", nargs="+", metavar="VERSION",
+                    help="build only these earlier editions (tests; `make site` builds every one)")
     args = ap.parse_args(argv)
 
     from booktools.browser import pdf
@@ -163,6 +165,8 @@ def main(argv=None) -> None:
     versions = [newest]
     for version, manifest in editions.recorded(ROOT).items():
         if version == newest or editions.version_key(version) > editions.version_key(newest):
+            continue
+        if args.editions and version not in args.editions:
             continue
         commit = manifest.get("commit")
         if not commit:
