@@ -34,8 +34,8 @@ REPORT: list[str] = []   # per-page lines the browser tests print at the end of 
 SLOW_FIXTURES = {"built", "browser", "server", "pdfs", "chromium_path"}
 # The slow tier's longest files, longest first (measured: `pytest -m slow --durations`); the
 # order of the rest is kept. Only the order in which they start depends on this list.
-LONGEST_FIRST = ("test_lab.py", "test_reader.py", "test_site.py", "test_add_chapter.py", "test_build.py", "test_injection.py",
-                 "test_browser_figures.py", "test_pdf.py", "test_bad_input.py")
+LONGEST_FIRST = ("test_lab.py", "test_reader.py", "test_site.py", "test_add_chapter.py", "test_build.py",
+                 "test_injection.py", "test_browser_figures.py", "test_pdf.py", "test_bad_input.py")
 
 
 def run(*args, env=None, cwd=ROOT):

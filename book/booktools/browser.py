@@ -36,10 +36,11 @@ import sys
 import threading
 from pathlib import Path
 
-from booktools.project import pages
+from booktools.project import checkout, pages
 from helpers.pages import html as markup
 
-BOOK = Path(__file__).resolve().parent.parent
+ROOT = checkout(__file__)   # this checkout, or the copy this script was run from
+BOOK = ROOT / "book"
 HTML = BOOK / "_build" / "html"
 WIDTHS = {"desktop": 1280, "phone": 390}
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"

@@ -26,8 +26,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-BOOK = Path(__file__).resolve().parent.parent
-ROOT = BOOK.parent
+from booktools.project import checkout
+
+ROOT = checkout(__file__)   # this checkout, or the copy this script was run from
+BOOK = ROOT / "book"
 STATIC = BOOK / "_static"
 BUILD = BOOK / "_build"
 LOAD = re.compile(r"""(?:load_table|\.load|\.row)\(\s*["']([a-z_]+)["']""")

@@ -13,7 +13,15 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+
+def checkout(module_file: str) -> Path:
+    """The project a tooling module sits in (``book/booktools/<module>.py``). Scripts
+    ask with their own path, so that one run from a copy of the project builds
+    that copy (the ``booktools`` they import is the installed checkout's)."""
+    return Path(module_file).resolve().parents[2]
+
+
+ROOT = checkout(__file__)
 CHAPTERS_CAPTION = "Chapters"   # the part of _toc.yml whose entries are chapters
 
 # What a build of the book reads: a copy holding these builds like the checkout.

@@ -32,8 +32,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-BOOK = Path(__file__).resolve().parent.parent
-ROOT = BOOK.parent
+from booktools.project import checkout
+
+ROOT = checkout(__file__)   # this checkout, or the copy this script was run from
+BOOK = ROOT / "book"
 BUILD = BOOK / "_build"
 SITE = BUILD / "site"
 SOURCES = BUILD / "editions"   # worktrees of earlier editions, removed after their build
