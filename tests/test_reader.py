@@ -76,8 +76,17 @@ def test_readers_copy_shows_no_myst_and_keeps_the_code(book, name):
     assert not left, f"{name}: MyST left in the reader's copy: {left}"
     assert "not computed yet" not in prose, f"{name}: a glued name has no stored value"
     assert str(ROOT) not in json.dumps(copy), f"{name}: the copy names a path of this machine"
-    code = [(c["source"], c.get("outputs")) for c in copy["cells"][2:] if c["cell_type"] == "code"]
-    assert code == [("".join(c["source"]), c.get("outputs")) for c in nb["cells"] if c["cell_type"] == "code"]
+    def outputs(cell):    # every output as stored, except the book's HTML, which reads as the prose does
+        return [{**o, "data": {k: v for k, v in o.get("data", {}).items() if k != "text/html"}}
+                for o in cell.get("outputs", [])]
+
+    code = [c for c in copy["cells"][2:] if c["cell_type"] == "code"]
+    book_code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert [(c["source"], outputs(c)) for c in code] == [("".join(c["source"]), outputs(c)) for c in book_code]
+    html_out = json.dumps([o["data"]["text/html"] for c in code for o in c.get("outputs", [])
+                           if "text/html" in o.get("data", {})])
+    assert 'role=\\"tooltip\\"' not in html_out and ".html#" not in html_out, \
+        f"{name}: a preview or a link into the book left in the copy's HTML outputs"
     first = copy["cells"][0]
     assert first["cell_type"] == "markdown" and f"edition {cite.book(ROOT).version}" in first["source"]
     assert "refreshes the outputs of the code cells only" in first["source"]
@@ -236,6 +245,13 @@ def open_in_lab(browser, lab, name: str, width: int = 1280):
     cells = len(json.loads((lab["folder"] / f"{name}.ipynb").read_text("utf-8"))["cells"])
     page.wait_for_function("([sel, n]) => document.querySelectorAll(sel).length === n",
                            arg=[PANEL + " .jp-Cell", cells], timeout=60_000)
+    # and every markdown cell rendered: JupyterLab renders them after adding the cells, later
+    # on a loaded machine (an unrendered one would pass for a cell with no raw MyST)
+    prose = sum(1 for c in json.loads((lab["folder"] / f"{name}.ipynb").read_text("utf-8"))["cells"]
+                if c["cell_type"] == "markdown" and "".join(c["source"]).strip())
+    page.wait_for_function("([sel, n]) => [...document.querySelectorAll(sel)]"
+                           ".filter(e => e.textContent.trim()).length >= n",
+                           arg=[PANEL + " .jp-MarkdownCell .jp-RenderedMarkdown", prose], timeout=60_000)
     page.wait_for_timeout(300)
     return context, page, requests
 

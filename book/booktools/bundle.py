@@ -166,9 +166,12 @@ def readme(page: str, version: str) -> str:
 
 def bundle_files(page: str, reader_copy: bytes, nb: dict, root: Path, requirements_txt: str) -> dict[str, bytes]:
     """Every member of ``<page>.zip``, by its path inside the bundle's folder."""
-    from helpers.pages import cite
+    from helpers.pages import cite, gluetable
 
     files = {f"{page}.ipynb": reader_copy, **data_files(nb, root), **package_files(root)}
+    glue = gluetable.path_of(page)     # the values the page declares (Page.glue_table reads it)
+    if (root / glue).is_file():
+        files[glue] = (root / glue).read_bytes()
     files |= {name: (root / name).read_bytes() for name in NOTICES}
     files["requirements.txt"] = requirements_txt.encode("utf-8")
     files["README.txt"] = readme(page, cite.book(root).version).encode("utf-8")

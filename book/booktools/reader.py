@@ -22,11 +22,13 @@ import copy
 import json
 from pathlib import Path
 
-from .myst import Book, PublicLinks, Renderer, _text, glued
+from .myst import Book, PublicLinks, Renderer, _for_markdown, _text, glued
 
 # Tags with which the book hides a cell's code (the outputs the book shows
 # stay; glue-only outputs have no format a notebook front end shows).
 HIDDEN = {"remove-cell", "remove-input", "hide-input", "hide-cell"}
+# Tags with which the book shows nothing of a cell's outputs either: collapsed too.
+NO_OUTPUT = {"remove-cell", "remove-output"}
 META = "xev_reader"   # notebook metadata: which edition's text this copy holds
 
 
@@ -48,8 +50,9 @@ def guard(page: str, bundled: bool) -> str:
 def _intro(title: str, version: str, released: str, page: str, public: str | None, bundled: bool) -> str:
     links = (f"Each value links to its evidence (source, quote and standing) in the published book, "
              f"[{public}]({public})." if public else
-             "The book's public address is not set in this edition, so values carry no link; hovering "
-             "one shows its source and quote.")
+             "The book's public address is not set in this edition, so in this copy values carry no "
+             "link to their evidence (where the page's own text says a number links to its row of data, "
+             "that holds in the published book): hovering a value shows its source and quote.")
     run = (f"To run it, use the chapter bundle (`{page}.zip`) offered next to this notebook: it holds "
            "this notebook, the data tables it reads with their sources, and the `helpers` package. "
            "Unzip it, `pip install -r requirements.txt`, then `jupyter lab`." if bundled else
@@ -66,8 +69,17 @@ def _cell(cell: dict, renderer: Renderer) -> dict:
     cell["source"] = _text(cell.get("source", ""))
     if cell["cell_type"] == "markdown":
         cell["source"] = renderer.render(cell["source"])
-    elif cell["cell_type"] == "code" and HIDDEN & set(cell.get("metadata", {}).get("tags", [])):
+        return cell
+    tags = set(cell.get("metadata", {}).get("tags", [])) if cell["cell_type"] == "code" else set()
+    if HIDDEN & tags:
         cell["metadata"].setdefault("jupyter", {})["source_hidden"] = True
+    if NO_OUTPUT & tags:
+        cell["metadata"].setdefault("jupyter", {})["outputs_hidden"] = True
+    for out in cell.get("outputs", []):
+        # the book's HTML outputs (incident lists, end matter, figures) read as the prose does:
+        # previews as hover titles, links into the book to its public address or none
+        if "text/html" in out.get("data", {}):
+            out["data"]["text/html"] = _for_markdown(_text(out["data"]["text/html"]), renderer.links)
     return cell
 
 

@@ -53,6 +53,18 @@ def build_current(check: bool) -> Path:
     return BUILD / "html"
 
 
+# Where an edition's own build script lives: book/booktools in today's layout,
+# book/_scripts in the editions released before it (0.1.0 to 0.3.0).
+EDITION_BUILD_SCRIPTS = ("book/booktools/build.py", "book/_scripts/build.py")
+
+
+def edition_build_script(src: Path) -> Path:
+    for rel in EDITION_BUILD_SCRIPTS:
+        if (src / rel).is_file():
+            return src / rel
+    sys.exit(f"site: {src} has no build script (looked for {', '.join(EDITION_BUILD_SCRIPTS)})")
+
+
 def build_edition(git: Path, version: str, commit: str) -> Path:
     """An earlier edition's HTML, built in a worktree of its commit by that
     commit's own build script, from its stored outputs."""
@@ -65,7 +77,7 @@ def build_edition(git: Path, version: str, commit: str) -> Path:
     _run(["git", "-C", git, "worktree", "add", "--detach", "--force", src, commit])
     # its own helpers and booktools, not this checkout's; its own data
     env = {**os.environ, "PYTHONPATH": str(src), "XIAOMI_EV_ROOT": str(src)}
-    _run([sys.executable, src / "book" / "booktools" / "build.py", "--check"], cwd=src, env=env)
+    _run([sys.executable, edition_build_script(src), "--check"], cwd=src, env=env)
     return src
 
 

@@ -27,8 +27,8 @@ from pathlib import Path
 _HEADER = re.compile(r'(<div class="[^"]*\bxev-asof\b[^"]*"[^>]*>.*?</div>)', re.S)
 # What the downloads are made from, besides the notebooks (relative to the project root).
 _INPUTS = ("data", "seeds", "helpers", "CITATION.cff", "requirements.lock", "LICENSE", "LICENSE-text-and-data",
-           "book/_toc.yml", "book/booktools/reader.py", "book/booktools/bundle.py", "book/booktools/myst.py",
-           "book/booktools/build.py", __file__)
+           "book/_toc.yml", "book/_glue", "book/booktools/reader.py", "book/booktools/bundle.py",
+           "book/booktools/myst.py", "book/booktools/build.py", __file__)
 
 
 def _notebook(app, pagename: str) -> Path | None:
