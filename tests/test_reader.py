@@ -93,6 +93,20 @@ def test_readers_copy_shows_no_myst_and_keeps_the_code(book, name):
     assert (f"{name}.zip" in first["source"]) == (name in BUNDLED)
 
 
+@pytest.mark.parametrize("name", pages(ROOT))
+def test_cells_the_book_removes_show_only_their_figures(name):
+    """A cell the book removes shows, in a reader's copy (which keeps every output), only
+    the figure it draws: any other output a front end displays (a stray return value,
+    a print) would be text the published page does not have."""
+    shown = [(i, kind) for i, c in enumerate(_notebook(name)["cells"])
+             if c["cell_type"] == "code" and "remove-cell" in c.get("metadata", {}).get("tags", [])
+             and not any(FIGURE_MIME in o.get("data", {}) for o in c.get("outputs", []))
+             for o in c.get("outputs", [])
+             for kind in ([o["output_type"]] if o["output_type"] == "stream" else
+                          [k for k in o.get("data", {}) if not k.startswith("application/papermill")])]
+    assert not shown, f"{name}: cells the book removes display {shown}"
+
+
 def test_values_link_to_the_public_evidence_only_when_the_address_is_set(book, tmp_path):
     """With CITATION.cff's url, a value links to its versioned evidence entry; without, to nothing."""
     from helpers.pages import cite

@@ -27,8 +27,6 @@ from .myst import Book, PublicLinks, Renderer, _for_markdown, _text, glued
 # Tags with which the book hides a cell's code (the outputs the book shows
 # stay; glue-only outputs have no format a notebook front end shows).
 HIDDEN = {"remove-cell", "remove-input", "hide-input", "hide-cell"}
-# Tags with which the book shows nothing of a cell's outputs either: collapsed too.
-NO_OUTPUT = {"remove-cell", "remove-output"}
 META = "xev_reader"   # notebook metadata: which edition's text this copy holds
 
 
@@ -73,8 +71,6 @@ def _cell(cell: dict, renderer: Renderer) -> dict:
     tags = set(cell.get("metadata", {}).get("tags", [])) if cell["cell_type"] == "code" else set()
     if HIDDEN & tags:
         cell["metadata"].setdefault("jupyter", {})["source_hidden"] = True
-    if NO_OUTPUT & tags:
-        cell["metadata"].setdefault("jupyter", {})["outputs_hidden"] = True
     for out in cell.get("outputs", []):
         # the book's HTML outputs (incident lists, end matter, figures) read as the prose does:
         # previews as hover titles, links into the book to its public address or none
