@@ -56,7 +56,14 @@ def tables_loaded(nb: dict, root: Path = ROOT) -> list[str]:
     if ALL_TABLES.search(code):
         return sorted(p.stem for p in (root / "data").glob("*.csv"))
     reported = nb.get("metadata", {}).get("xev", {}).get("tables_read", [])
-    return sorted(set(LOAD.findall(code)) | set(reported) | {"sources"})
+    return sorted(set(LOAD.findall(code)) | set(reported) | {_registry(root)})
+
+
+def _registry(root: Path) -> str:
+    """The source registry's table name: every notebook reads it (each row cites it)."""
+    from helpers.data.descriptor import SOURCE_REGISTRY, load_descriptor
+
+    return next(name for name, res in load_descriptor(root).items() if res.role == SOURCE_REGISTRY)
 
 
 def tables_reported(nb) -> list[str]:

@@ -132,8 +132,7 @@ def data_files(nb: dict, root: Path) -> dict[str, bytes]:
 
     descriptor = json.loads((root / DESCRIPTOR).read_text("utf-8"))
     tables = _tables(nb, root, descriptor)
-    registry = next(r for r in descriptor["resources"] if r.get("role") == SOURCE_REGISTRY
-                    or r["name"] == "sources")
+    registry = next(r for r in descriptor["resources"] if (r.get("xev") or {}).get("role") == SOURCE_REGISTRY)
     tables = list(dict.fromkeys([registry["name"], *tables]))
     files = {}
     for res in descriptor["resources"]:

@@ -32,6 +32,7 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 
+from ..data.descriptor import SOURCE_REGISTRY
 from ..data.loading import sources as _sources
 from . import html as html_markup
 
@@ -411,7 +412,8 @@ def _as_of_rows(rows: pd.DataFrame) -> date:
 
     key = _key_of(rows)
     tables = [rows.attrs["name"]] if rows.attrs.get("name") else \
-        [t for t in list_tables() if t != "sources" and load_table(t).attrs["primary_key"][0] == key]
+        [t for t in list_tables() if evidence.resources()[t].role != SOURCE_REGISTRY
+         and load_table(t).attrs["primary_key"][0] == key]
     refs = [(t, str(k)) for k in rows[key] for t in tables if str(k) in evidence.raw_rows(t)]
     return coverage.as_of(refs)
 
