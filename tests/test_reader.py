@@ -76,8 +76,10 @@ def test_readers_copy_shows_no_myst_and_keeps_the_code(book, name):
     assert not left, f"{name}: MyST left in the reader's copy: {left}"
     assert "not computed yet" not in prose, f"{name}: a glued name has no stored value"
     assert str(ROOT) not in json.dumps(copy), f"{name}: the copy names a path of this machine"
-    def outputs(cell):    # every output as stored, except the book's HTML, which reads as the prose does
-        return [{**o, "data": {k: v for k, v in o.get("data", {}).items() if k != "text/html"}}
+    def outputs(cell):    # every output as stored, except the book's HTML, which reads as the prose does,
+        # and figures, kept as glue records (shown in the prose at their captions)
+        return [{**o, "data": {k.removeprefix(myst.GLUE_PREFIX): v for k, v in o.get("data", {}).items()
+                               if k.removeprefix(myst.GLUE_PREFIX) != "text/html"}}
                 for o in cell.get("outputs", [])]
 
     code = [c for c in copy["cells"][2:] if c["cell_type"] == "code"]
@@ -87,6 +89,7 @@ def test_readers_copy_shows_no_myst_and_keeps_the_code(book, name):
                            if "text/html" in o.get("data", {})])
     assert 'role=\\"tooltip\\"' not in html_out and ".html#" not in html_out, \
         f"{name}: a preview or a link into the book left in the copy's HTML outputs"
+    assert prose.count('<img class="xev-static"') == len(_figures(nb)), f"{name}: a figure is not in the prose"
     first = copy["cells"][0]
     assert first["cell_type"] == "markdown" and f"edition {cite.book(ROOT).version}" in first["source"]
     assert "refreshes the outputs of the code cells only" in first["source"]
@@ -230,17 +233,16 @@ def plain_lab(built, browser, tmp_path_factory):
         log.close()
 
 
-# How many output areas show a chart: an <img> or <svg> over 50x50 px that has loaded or has marks.
+# How many charts show: each <img> or <svg> over 50x50 px that has loaded or has marks.
 # Each is scrolled into view first: JupyterLab may skip drawing cells out of view.
 DRAWN = """async (sel) => { let n = 0;
-  for (const out of document.querySelectorAll(sel)) {
-    if (!out.querySelector('svg, img')) continue;
-    out.scrollIntoView();
+  for (const e of document.querySelectorAll(sel)) {
+    e.scrollIntoView();
     await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
-    n += [...out.querySelectorAll('svg, img')].some(e => { const r = e.getBoundingClientRect();
-      const marks = e.tagName.toLowerCase() === 'svg' ? e.querySelectorAll('path, rect, line, text').length
-        : (e.complete && e.naturalWidth > 0 ? 1 : 0);
-      return r.width > 50 && r.height > 50 && marks > 0; }) ? 1 : 0; }
+    const r = e.getBoundingClientRect();
+    const marks = e.tagName.toLowerCase() === 'svg' ? e.querySelectorAll('path, rect, line, text').length
+      : (e.complete && e.naturalWidth > 0 ? 1 : 0);
+    n += r.width > 50 && r.height > 50 && marks > 0 ? 1 : 0; }
   return n; }"""
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
 
@@ -280,8 +282,11 @@ def test_readers_copy_reads_in_a_plain_jupyterlab(plain_lab, browser, name):
         raw = sorted({m.group(0) for m in MYST_LEFT.finditer(prose)} | set(re.findall(r"\{[a-z:]+\}`", prose)))
         assert prose.strip() and not raw, f"{name}: raw MyST shows in a plain JupyterLab: {raw}"
         figures = len(_figures(_notebook(name)))
-        drawn = page.evaluate(DRAWN, PANEL + " .jp-CodeCell .jp-OutputArea-output")
-        assert figures >= 1 and drawn == figures, f"{name}: {drawn} charts drawn for {figures} figures"
+        # in the prose, where its caption is (booktools.reader.figures_in_the_prose), not in a code cell
+        drawn = page.evaluate(DRAWN, PANEL + " .jp-MarkdownCell .jp-RenderedMarkdown :is(img, svg)")
+        in_code = page.evaluate(DRAWN, PANEL + " .jp-CodeCell .jp-OutputArea-output :is(img, svg)")
+        assert figures >= 1 and drawn == figures and in_code == 0, \
+            f"{name}: {drawn} charts drawn in the prose (and {in_code} in code cells) for {figures} figures"
         host = urlparse(plain_lab["base"]).netloc
         off_host = sorted({r for r in requests if urlparse(r).scheme not in ("data", "blob")
                            and urlparse(r).netloc != host})

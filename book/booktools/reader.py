@@ -11,6 +11,8 @@ show. The reader's copy reads correctly anywhere a notebook is shown
   it says what the notebook needs instead of failing with an ImportError;
 - the page's code cells as they are, with their stored outputs; cells the
   book hides keep their code, collapsed (JupyterLab's ``source_hidden``);
+  each figure shows in the prose at its caption, as in the book, its code
+  cell's output kept as a glue record (``figures_in_the_prose``);
 - the prose rendered by booktools.myst with the values of the stored outputs
   written in, each with its standing marker, linking to its evidence entry at
   the book's public address (CITATION.cff ``url``); without one, a value is
@@ -22,7 +24,7 @@ import copy
 import json
 from pathlib import Path
 
-from .myst import Book, PublicLinks, Renderer, _for_markdown, _text, glued
+from .myst import GLUE_PREFIX, Book, PublicLinks, Renderer, _for_markdown, _text, glued
 
 # Tags with which the book hides a cell's code (the outputs the book shows
 # stay; glue-only outputs have no format a notebook front end shows).
@@ -79,6 +81,27 @@ def _cell(cell: dict, renderer: Renderer) -> dict:
     return cell
 
 
+def figures_in_the_prose(nb: dict) -> dict:
+    """The notebook with each figure shown where the prose places it (its caption) instead
+    of in the output of the code cell that draws it, which in the book's notebooks comes
+    after the section that discusses it: the figure's output is kept, as a glue record
+    (the form of a glued value no front end displays), which the caption then shows."""
+    from helpers.pages import html as markup
+    from helpers.pages.charts import MIME
+
+    nb = copy.deepcopy(nb)
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []) if cell["cell_type"] == "code" else []:
+            data = out.get("data", {})
+            if MIME in data and (out.get("metadata") or {}).get("scrapbook", {}).get("name"):
+                # in the prose, the chart alone: its download and citation links lead to the
+                # book's files, which do not travel with the notebook
+                fig = data[MIME]
+                chart = markup.static_chart(_text(data["image/svg+xml"]), fig["alt_text"], fig["width"], fig["height"])
+                out["data"] = {GLUE_PREFIX + k: (chart if k == "text/html" else v) for k, v in data.items()}
+    return nb
+
+
 def readers_copy(nb: dict, book: Book, page: str, root: Path, bundled: bool) -> dict:
     """The reader's copy of notebook ``nb`` (page ``page`` of ``book``); ``bundled``:
     the page also offers its chapter bundle."""
@@ -86,6 +109,7 @@ def readers_copy(nb: dict, book: Book, page: str, root: Path, bundled: bool) -> 
 
     edition = cite.book(root)
     public = cite.address("", root)
+    nb = figures_in_the_prose(nb)
     renderer = Renderer(glued(nb), book, page, PublicLinks(lambda path: cite.address(path, root)))
     intro = {"cell_type": "markdown", "id": "xev-edition", "metadata": {},
              "source": _intro(edition.title, edition.version, edition.released, page, public, bundled)}
