@@ -90,6 +90,9 @@ def test_readers_copy_shows_no_myst_and_keeps_the_code(book, name):
     assert 'role=\\"tooltip\\"' not in html_out and ".html#" not in html_out, \
         f"{name}: a preview or a link into the book left in the copy's HTML outputs"
     assert prose.count('<img class="xev-static"') == len(_figures(nb)), f"{name}: a figure is not in the prose"
+    local = sorted({h for a, b in re.findall(r'\]\(([^)\s]+)\)|href="([^"]+)"', prose) for h in [a or b]
+                    if not h.startswith(("#", "https://"))})
+    assert not local, f"{name}: links to files that do not travel with the notebook: {local}"
     first = copy["cells"][0]
     assert first["cell_type"] == "markdown" and f"edition {cite.book(ROOT).version}" in first["source"]
     assert "refreshes the outputs of the code cells only" in first["source"]

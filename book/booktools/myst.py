@@ -87,6 +87,10 @@ class NotebookLinks:
             return f"{page}.ipynb"
         return f"{page}.html{fragment}"
 
+    def file(self, path: str) -> str | None:
+        """Where a link to one of the book's files (``_static/...``) leads: beside the notebooks."""
+        return path
+
 
 class PublicLinks:
     """Links for a notebook that travels alone: to the published book, at the
@@ -100,6 +104,14 @@ class PublicLinks:
         return url + fragment if url else None
 
     value = page
+
+    def file(self, path: str) -> str | None:
+        return self.address(path)
+
+
+# A markdown link to another page's notebook or to one of the book's files: they do not travel
+# with a notebook, so its link renderer (``links``) says where they lead.
+_FILE_LINK = re.compile(r"\[(?P<text>[^\]]+)\]\((?P<target>[\w-]+\.ipynb|_static/[^)\s]+)\)")
 
 
 def _for_markdown(value: str, links) -> str:
@@ -272,7 +284,12 @@ class Renderer:
             href = self._href(m["label"])
             return f"[{m['text']}]({href})" if href else m["text"]
 
-        return _LINK.sub(local, text)
+        def file(m):
+            target = m["target"]
+            href = self.links.page(target[:-len(".ipynb")]) if target.endswith(".ipynb") else self.links.file(target)
+            return f"[{m['text']}]({href})" if href else m["text"]
+
+        return _FILE_LINK.sub(file, _LINK.sub(local, text))
 
     def _href(self, label: str) -> str | None:
         """A ``(label)=`` target's link: its heading on this page, else its page (``links``)."""
