@@ -13,10 +13,15 @@ Tests that change the project build a copy of it instead. XEV_BUILT (a root
 just built with the same strict build) lets test_add_chapter run these tests
 in its copy without building it again.
 """
+import contextlib
 import os
+import secrets
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -116,6 +121,41 @@ def pytest_collection_modifyitems(items):
     # first, so that neither process is left with a long file at the end.
     items.sort(key=lambda item: LONGEST_FIRST.index(item.path.name) if item.path.name in LONGEST_FIRST
                else len(LONGEST_FIRST))
+
+
+@contextlib.contextmanager
+def jupyterlab(home: Path, env: dict, cwd: Path, *options: str):
+    """A JupyterLab server on 127.0.0.1:<free port>, started with ``env`` in ``cwd``, its
+    log in ``home``/server.log; yields (base URL, token) once it answers, stops it after."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    token = secrets.token_hex(16)
+    args = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={token}", *options, *(["--allow-root"] if os.geteuid() == 0 else [])]
+    log = (home / "server.log").open("w")
+    server = subprocess.Popen(args, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}api/status?token={token}", timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("JupyterLab did not start:\n" + (home / "server.log").read_text()[-3000:])
+            time.sleep(0.5)
+        yield base, token
+    finally:
+        server.terminate()
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
 
 
 def missing_or_skip(what: str, reason: str):

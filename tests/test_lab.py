@@ -21,19 +21,15 @@ import hashlib
 import json
 import os
 import re
-import secrets
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
 from booktools.project import chapters, pages
-from conftest import ROOT, missing_or_skip
+from conftest import ROOT, jupyterlab, missing_or_skip
 
 BOOK = ROOT / "book"
 LAB = ROOT / "book" / "_lab"
@@ -72,12 +68,6 @@ def _checkout_state() -> dict[str, str]:
     return state
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _lab_env(home: Path) -> dict[str, str]:
     """As `make lab`, with Jupyter's and IPython's per-user folders in ``home``
     (no user setting of this machine applies, nothing is written outside it)."""
@@ -93,35 +83,9 @@ def _lab_env(home: Path) -> dict[str, str]:
 def lab(chromium, tmp_path_factory):
     """JupyterLab as `make lab` runs it, on 127.0.0.1:<free port>; yields its base URL and token."""
     home = tmp_path_factory.mktemp("jupyter-home")
-    port, token = _free_port(), secrets.token_hex(16)
-    log = (home / "server.log").open("w")
-    args = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
-            "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}"]
-    if os.geteuid() == 0:
-        args.append("--allow-root")
     before = _checkout_state()
-    server = subprocess.Popen(args, env=_lab_env(home), stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-    base = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}api/status?token={token}", timeout=5) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("JupyterLab did not start:\n" + (home / "server.log").read_text()[-3000:])
-            time.sleep(0.5)
+    with jupyterlab(home, _lab_env(home), ROOT) as (base, token):
         yield {"base": base, "token": token, "before": before, "log": home / "server.log"}
-    finally:
-        server.terminate()
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
 
 
 def _notebook(name: str) -> dict:

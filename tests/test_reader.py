@@ -20,12 +20,9 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 import zipfile
 from pathlib import Path
 from urllib.parse import urlparse
@@ -34,7 +31,7 @@ import pytest
 
 from booktools import bundle, myst, reader
 from booktools.project import chapters, pages
-from conftest import ROOT, missing_or_skip
+from conftest import ROOT, jupyterlab, missing_or_skip
 
 BOOK = ROOT / "book"
 BUNDLED = [pages(ROOT)[0], *chapters(ROOT)]
@@ -184,14 +181,6 @@ def test_the_built_book_offers_each_copy_and_bundle(built, book):
 
 # ---------------------------------------------------------------- JupyterLab without the project's settings
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def plain_lab(built, browser, tmp_path_factory):
     """One JupyterLab on an empty folder holding the five reader's copies, with fresh
@@ -206,34 +195,8 @@ def plain_lab(built, browser, tmp_path_factory):
     env |= {"JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_DATA_DIR": str(home / "data"),
             "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "IPYTHONDIR": str(home / "ipython"),
             "HOME": str(home)}
-    port, token = _free_port(), secrets.token_hex(16)
-    args = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={folder}"]
-    if os.geteuid() == 0:
-        args.append("--allow-root")
-    log = (home / "server.log").open("w")
-    server = subprocess.Popen(args, env=env, cwd=folder, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}api/status?token={token}", timeout=5) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("JupyterLab did not start:\n" + (home / "server.log").read_text()[-3000:])
-            time.sleep(0.5)
+    with jupyterlab(home, env, folder, f"--ServerApp.root_dir={folder}") as (base, token):
         yield {"base": base, "token": token, "folder": folder}
-    finally:
-        server.terminate()
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
 
 
 # How many charts show: each <img> or <svg> over 50x50 px that has loaded or has marks.
